@@ -169,7 +169,10 @@ static void confirm(struct vh_stack *st, struct arp_entry *e, const uint8_t *mac
 
 	if (e->state == ARP_STATIC)
 		return; /* the user's word beats the wire's */
-	if (e->state == ARP_INCOMPLETE) {
+	if (e->state == ARP_FREE) {
+		infof(st, "learned, %s is-at %s, dev=%s", vh_addr_str(e->addr, a), vh_mac_str(mac, m),
+		      e->dev->name);
+	} else if (e->state == ARP_INCOMPLETE) {
 		st->arp.stats.resolved++;
 		infof(st, "resolved, %s is-at %s, dev=%s", vh_addr_str(e->addr, a), vh_mac_str(mac, m),
 		      e->dev->name);

@@ -51,7 +51,7 @@ int vh_dev_register(struct vh_stack *st, struct vh_dev *dev, struct vh_err *err)
 		return r;
 	}
 	if (dev->ops->open) {
-		r = dev->ops->open(dev);
+		r = dev->ops->open(dev, err);
 		if (r < 0) {
 			if (err && !err->msg[0])
 				vh_err_set(err, r, "%s: cannot open %s NIC: %s", dev->name,
@@ -130,13 +130,13 @@ void vh_dev_set_link(struct vh_dev *dev, bool up)
 }
 
 void vh_drop_at(struct vh_stack *st, struct vh_dev *dev, struct vh_pkt *pkt, enum vh_drop why,
-		const char *func, int line)
+		const char *func, const char *file, int line)
 {
 	st->drops[why]++;
 	if (dev)
 		dev->stats.drops[why]++;
 	if (vh_log_enabled(st, VH_LOG_DEBUG) && vh_log_ratelimit(st))
-		vh_logf(st, VH_LOG_DEBUG, func, __FILE__, line, "drop %s, dev=%s, len=%u",
+		vh_logf(st, VH_LOG_DEBUG, func, file, line, "drop %s, dev=%s, len=%u",
 			vh_drop_name(why), dev ? dev->name : "-", pkt ? pkt->len : 0);
 	vh_pkt_free(pkt);
 }

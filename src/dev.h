@@ -32,7 +32,8 @@ struct vh_spec;
 
 struct vh_dev_ops {
 	const char *kind;
-	int (*open)(struct vh_dev *dev);
+	/* Open the NIC. A reason it cannot (no such file, no permission) goes in err. */
+	int (*open)(struct vh_dev *dev, struct vh_err *err);
 	void (*close)(struct vh_dev *dev);
 	/* Send the Ethernet frame at pkt->data. Always consumes pkt. 0 or -errno. */
 	int (*transmit)(struct vh_dev *dev, struct vh_pkt *pkt);
@@ -100,8 +101,9 @@ int vh_dev_xmit(struct vh_dev *dev, struct vh_pkt *pkt);
 
 /* Free pkt and count why, on dev (may be NULL) and on the stack. */
 void vh_drop_at(struct vh_stack *st, struct vh_dev *dev, struct vh_pkt *pkt, enum vh_drop why,
-		const char *func, int line);
-#define vh_drop(st, dev, pkt, why) vh_drop_at((st), (dev), (pkt), (why), __func__, __LINE__)
+		const char *func, const char *file, int line);
+#define vh_drop(st, dev, pkt, why)                                                                 \
+	vh_drop_at((st), (dev), (pkt), (why), __func__, __FILE__, __LINE__)
 
 int vh_iface_add(struct vh_stack *st, struct vh_dev *dev, uint32_t addr, unsigned plen,
 		 struct vh_iface **ret);

@@ -5,6 +5,7 @@
 #include <sys/random.h>
 
 #include "ether.h"
+#include "wire/ether.h"
 #include "impair.h"
 #include "spec.h"
 #include "stack.h"

@@ -16,6 +16,7 @@
 #include "stack.h"
 #include "wire/bytes.h"
 #include "wire/csum.h"
+#include "wire/ether.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
 
@@ -124,8 +125,7 @@ void ipv4_input(struct vh_dev *dev, struct vh_pkt *pkt)
 
 /* Send one datagram (header at pkt->data) on iface toward nh: broadcast, to
  * ourselves, or through ARP. */
-static int xmit(struct vh_stack *st, struct vh_pkt *pkt, struct vh_iface *iface, uint32_t nh,
-		uint32_t dst)
+static int xmit(struct vh_pkt *pkt, struct vh_iface *iface, uint32_t nh, uint32_t dst)
 {
 	struct vh_dev *dev = iface->dev;
 
@@ -208,7 +208,7 @@ static int fragment(struct vh_stack *st, struct vh_pkt *pkt, struct vh_iface *if
 		sum = wire_csum(fh, fhl);
 		memcpy(fh + 10, &sum, 2);
 		st->ip.stats.frag_creates++;
-		r = xmit(st, f, iface, nh, dst);
+		r = xmit(f, iface, nh, dst);
 		off += n;
 	}
 	st->ip.stats.frag_oks++;
@@ -222,7 +222,7 @@ int ipv4_output_nh(struct vh_stack *st, struct vh_pkt *pkt, struct vh_iface *ifa
 	uint32_t dst = get_addr(pkt->data + 16);
 
 	if (pkt->len <= mtu)
-		return xmit(st, pkt, iface, nh, dst);
+		return xmit(pkt, iface, nh, dst);
 	if (get_be16(pkt->data + 6) & IPV4_F_DF) {
 		st->ip.stats.frag_fails++;
 		vh_drop(st, iface->dev, pkt, VH_DROP_IP_DF);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "vh.h"
 
 #define VH_SPEC_MAX_KEYS 24

@@ -6,6 +6,7 @@
  * readable NIC up to a budget, delivers packets we sent to ourselves, and
  * fires due timers. Frames never cross threads one at a time. */
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "ipv4.h"
 #include "spec.h"
 #include "stack.h"
+#include "wire/ipv4.h"
 
 struct vh_call {
 	struct vh_call *next;
