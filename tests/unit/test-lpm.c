@@ -427,11 +427,13 @@ static long long model_lookup(const struct model *m, uint32_t addr)
 	long long best = -1;
 	int best_len = -1;
 
-	for (size_t i = 0; i < m->n; i++) {
-		if ((addr & mask_of(m->r[i].plen)) == m->r[i].prefix &&
-		    (int)m->r[i].plen > best_len) {
-			best_len = (int)m->r[i].plen;
-			best = m->r[i].value;
+	/* This scan dominates the test's runtime, so keep it call-free; the
+	 * 64-bit shift makes /0 an all-zero mask without a special case. */
+	for (const struct model_route *r = m->r; r < m->r + m->n; r++) {
+		if ((addr & (uint32_t)(~0ull << (32 - r->plen))) == r->prefix &&
+		    (int)r->plen > best_len) {
+			best_len = (int)r->plen;
+			best = r->value;
 		}
 	}
 	return best;
@@ -502,12 +504,12 @@ static void check_against_model(const struct lpm *t, const struct model *m, stru
 	}
 	for (size_t i = 0; i < ntouched; i++)
 		check_edges(t, m, touched[i].prefix, touched[i].plen, &bad);
-	for (int i = 0; i < 24 && m->n; i++) {
+	for (int i = 0; i < 16 && m->n; i++) {
 		const struct model_route *mr = &m->r[rng_below(r, (uint32_t)m->n)];
 
 		check_edges(t, m, mr->prefix, mr->plen, &bad);
 	}
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 120; i++) {
 		uint32_t a = gen_addr(r, m);
 		long long want = model_lookup(m, a), got = look(t, a);
 
