@@ -62,6 +62,7 @@ config() {
 }
 
 mkdir -p "$OUT"
+ns_before=$(ip netns list 2>/dev/null | awk '{print $1}' | sort)
 config gcc "unit fuzz netns" -Dwerror=true --buildtype=debugoptimized
 CC=clang config clang "unit" -Dwerror=true
 CC=clang config asan "unit fuzz netns" -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
@@ -69,9 +70,9 @@ CC=clang config fuzz "fuzz" -Dwerror=true -Dfuzzing=true -Dfuzz_seconds="$FUZZ_S
   -Db_sanitize=address,undefined -Db_lundef=false -Dnetns_tests=false
 
 # Nothing may be left behind by the integration tests.
-left=$(ip netns list 2>/dev/null | grep -cE '^[a-z]{2}[0-9]+[a-z]' || true)
-if [ "$left" != 0 ]; then
-  echo "leftover namespaces after the tests: $(ip netns list | tr '\n' ' ')"
+left=$(comm -13 <(echo "$ns_before") <(ip netns list 2>/dev/null | awk '{print $1}' | sort) | tr '\n' ' ')
+if [ -n "${left// /}" ]; then
+  echo "namespaces left behind by the tests: $left"
   FAILED=$((FAILED + 1))
 else
   PASSED=$((PASSED + 1))
