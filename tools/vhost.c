@@ -80,6 +80,38 @@ static int fail(const char *fmt, ...)
 	return 2;
 }
 
+/* While the stack is being built, log lines wait here: if the setup fails, the
+ * user sees only the one line naming the cause; if it succeeds, they are
+ * printed as if nothing had waited. */
+#define SETUP_LOG_LINES 256
+struct setup_log {
+	char *lines[SETUP_LOG_LINES];
+	unsigned n, lost;
+};
+
+static void setup_sink(void *arg, enum vh_log_level level, const char *line)
+{
+	struct setup_log *l = arg;
+
+	(void)level;
+	if (l->n < SETUP_LOG_LINES && (l->lines[l->n] = strdup(line)))
+		l->n++;
+	else
+		l->lost++;
+}
+
+static void setup_log_end(struct setup_log *l, bool print)
+{
+	for (unsigned i = 0; i < l->n; i++) {
+		if (print)
+			fprintf(stderr, "%s\n", l->lines[i]);
+		free(l->lines[i]);
+	}
+	if (print && l->lost)
+		fprintf(stderr, "(%u setup log lines not shown)\n", l->lost);
+	l->n = l->lost = 0;
+}
+
 enum { OPT_LOG_LEVEL = 256, OPT_FORWARD, OPT_ROUTE, OPT_GATEWAY };
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -198,6 +230,7 @@ int main(int argc, char **argv)
 	struct vh_stack_config cfg;
 	struct vh_stack *st;
 	struct vh_err err = {{0}};
+	struct setup_log setup = {0};
 	sigset_t sigs;
 	int r, sig;
 
@@ -221,6 +254,8 @@ int main(int argc, char **argv)
 	else
 		cfg.log_level = o.verbosity >= 2 ? VH_LOG_TRACE
 						 : (o.verbosity == 1 ? VH_LOG_DEBUG : VH_LOG_INFO);
+	cfg.log_sink = setup_sink;
+	cfg.log_arg = &setup;
 	r = vh_stack_new(&cfg, &st);
 	if (r < 0)
 		return fail("cannot create the stack: %s", strerror(-r));
@@ -249,6 +284,8 @@ int main(int argc, char **argv)
 	if (o.forward)
 		vh_stack_set_forwarding(st, true);
 
+	setup_log_end(&setup, true);
+	vh_stack_set_log_sink(st, NULL, NULL);
 	r = vh_stack_start(st);
 	if (r < 0) {
 		vh_err_set(&err, r, "cannot start the worker: %s", strerror(-r));
@@ -265,5 +302,6 @@ int main(int argc, char **argv)
 
 fail_stack:
 	vh_stack_free(st);
+	setup_log_end(&setup, false);
 	return fail("%s", err.msg[0] ? err.msg : strerror(-r));
 }
