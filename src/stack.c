@@ -19,6 +19,7 @@
 #include "ifaces/registry.h"
 #include "impair.h"
 #include "ipv4.h"
+#include "routing/forward.h"
 #include "spec.h"
 #include "stack.h"
 #include "wire/ipv4.h"
@@ -93,6 +94,7 @@ int vh_stack_new(const struct vh_stack_config *cfg, struct vh_stack **ret)
 	arp_init(st);
 	ipv4_init(st);
 	icmp_init(st);
+	fwd_init(st);
 	*ret = st;
 	return 0;
 fail:
