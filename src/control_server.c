@@ -32,7 +32,8 @@ struct ctl_client {
 	size_t inlen;
 	struct ctl_buf out;
 	size_t outoff;
-	bool closing;                /* close once out is written */
+	bool closing;                /* stop serving once out is written */
+	bool draining;               /* answered and shut down: discard input until EOF */
 	uint64_t last_ms;
 };
 
@@ -88,7 +89,15 @@ static bool client_flush(struct ctl_client *c)
 	}
 	ctl_buf_free(&c->out);
 	c->outoff = 0;
-	return !c->closing;
+	if (c->closing && !c->draining) {
+		/* Closing now, with the client's bytes still unread, would reset the connection
+		 * and could destroy the reply before it is read: end our side and drain theirs
+		 * until they hang up or go idle. */
+		shutdown(c->fd, SHUT_WR);
+		c->draining = true;
+		c->inlen = 0; /* the rest is read into the whole buffer and thrown away */
+	}
+	return true;
 }
 
 /* Serve complete lines, one at a time, until a reply is left unwritten. */
@@ -121,6 +130,8 @@ static bool client_read(struct ctl_server *srv, struct ctl_client *c)
 		return false; /* hung up, maybe mid-request: nothing to answer */
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR;
+	if (c->draining)
+		return true; /* idle time still runs: a client that keeps sending is dropped */
 	c->inlen += (size_t)n;
 	c->last_ms = now_ms();
 	return client_serve(srv, c);
