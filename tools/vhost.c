@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "dev.h"
 #include "ifaces/registry.h"
 #include "spec.h"
@@ -27,6 +29,7 @@ struct options {
 	const char *routes[MAX_LIST];
 	unsigned nroutes;
 	const char *gateway;
+	const char *control; /* NULL: the default path; "none": no control socket */
 	bool forward;
 	int verbosity;
 	int log_level; /* -1: from -v/-q */
@@ -56,6 +59,9 @@ static void usage(FILE *f)
 		"  --route P/N,via=A[,dev=NAME][,metric=M]\n"
 		"                      a static route; repeatable\n"
 		"  --gateway A         the default route's next hop\n"
+		"\nControl:\n"
+		"  --control PATH      the control socket for vhctl (default /run/vhost/vhost.sock\n"
+		"                      for root, else $XDG_RUNTIME_DIR/vhost.sock); 'none': no socket\n"
 		"\nOther:\n"
 		"  -v, --verbose       more log (repeat for debug, trace with packet dumps)\n"
 		"  -q, --quiet         errors only\n"
@@ -112,7 +118,7 @@ static void setup_log_end(struct setup_log *l, bool print)
 	l->n = l->lost = 0;
 }
 
-enum { OPT_LOG_LEVEL = 256, OPT_FORWARD, OPT_ROUTE, OPT_GATEWAY };
+enum { OPT_LOG_LEVEL = 256, OPT_FORWARD, OPT_ROUTE, OPT_GATEWAY, OPT_CONTROL };
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -121,6 +127,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"forward", no_argument, NULL, OPT_FORWARD},
 		{"route", required_argument, NULL, OPT_ROUTE},
 		{"gateway", required_argument, NULL, OPT_GATEWAY},
+		{"control", required_argument, NULL, OPT_CONTROL},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -151,6 +158,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_GATEWAY:
 			o->gateway = optarg;
+			break;
+		case OPT_CONTROL:
+			if (!optarg[0])
+				return fail("--control needs a path, or 'none'");
+			o->control = optarg;
 			break;
 		case 'v':
 			o->verbosity++;
@@ -224,11 +236,43 @@ static int add_route(struct vh_stack *st, const char *text, struct vh_err *err)
 	return 0;
 }
 
+/* An explicit --control PATH that cannot be served is fatal. The default path
+ * is best effort: a second vhost (a test beside a running one) still runs,
+ * and says why it has no control socket. */
+static int start_control(struct vh_stack *st, const char *path, struct ctl_server **ret,
+			 struct vh_err *err)
+{
+	char def[108];
+	int r;
+
+	if (path && !strcmp(path, "none"))
+		return 0;
+	if (path)
+		return ctl_start(st, path, ret, err);
+	if (ctl_default_path(def, sizeof(def)) < 0) {
+		fprintf(stderr, "vhost: no control socket: $XDG_RUNTIME_DIR is not set; "
+				"use --control PATH\n");
+		return 0;
+	}
+	if (geteuid() == 0 && mkdir("/run/vhost", 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "vhost: no control socket: cannot create /run/vhost: %s\n",
+			strerror(errno));
+		return 0;
+	}
+	r = ctl_start(st, def, ret, err);
+	if (r < 0) {
+		fprintf(stderr, "vhost: no control socket: %s (use --control PATH)\n", err->msg);
+		err->msg[0] = 0;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	struct vh_stack_config cfg;
 	struct vh_stack *st;
+	struct ctl_server *ctl = NULL;
 	struct vh_err err = {{0}};
 	struct setup_log setup = {0};
 	sigset_t sigs;
@@ -291,11 +335,16 @@ int main(int argc, char **argv)
 		vh_err_set(&err, r, "cannot start the worker: %s", strerror(-r));
 		goto fail_stack;
 	}
+	r = start_control(st, o.control, &ctl, &err);
+	if (r < 0)
+		goto fail_stack;
 	do {
 		sig = 0;
 		if (sigwait(&sigs, &sig) != 0)
 			break;
 	} while (sig == SIGHUP); /* reserved for reopening logs; keep running */
+	/* The control thread calls into the worker: it goes first. */
+	ctl_stop(ctl);
 	vh_stack_stop(st);
 	vh_stack_free(st);
 	return 0;
