@@ -114,8 +114,8 @@ int vh_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 	char *end;
 	unsigned long long v;
 
-	if (!*s || *s == '-')
-		return -EINVAL;
+	if (*s < '0' || *s > '9')
+		return -EINVAL; /* strtoull would skip spaces and take signs: " -1" is 2^64 - 1 */
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || *end || v < min || v > max)
@@ -131,7 +131,8 @@ int vh_parse_percent(const char *s, uint32_t *ret_ppm)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || (*end && strcmp(end, "%")) || v < 0 || v > 100)
+	/* Written so that NaN fails too: every comparison with it is false. */
+	if (errno || end == s || (*end && strcmp(end, "%")) || !(v >= 0 && v <= 100))
 		return -EINVAL;
 	*ret_ppm = (uint32_t)(v * 10000.0 + 0.5);
 	return 0;
