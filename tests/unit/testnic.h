@@ -237,6 +237,33 @@ static inline struct vh_pkt *tn_pop_ipv4(struct vh_dev *dev, struct wire_ipv4 *i
 	return NULL;
 }
 
+/* Pop the next frame and parse it as Ethernet + ARP; NULL if none or not ARP. */
+static inline struct vh_pkt *tn_pop_arp(struct vh_dev *dev, struct wire_ether *eth,
+					struct wire_arp *arp)
+{
+	struct vh_pkt *p;
+
+	while ((p = tn_pop(dev))) {
+		if (wire_ether_parse(p->data, p->len, eth) == 0 && eth->type == ETHER_TYPE_ARP &&
+		    wire_arp_parse(eth->payload, eth->payload_len, arp) == 0)
+			return p;
+		vh_pkt_free(p);
+	}
+	return NULL;
+}
+
+/* Send n bytes of `tag` to dst through ipv4_output (protocol 253, for experiments). */
+static inline int tn_send_ip(struct vh_stack *st, const char *dst, uint8_t tag, size_t n, bool df)
+{
+	struct vh_pkt *p = vh_pkt_alloc(st, (uint32_t)n);
+	struct ipv4_tx tx = {.dst = tn_addr(dst), .proto = 253, .df = df};
+
+	if (!p)
+		return -ENOBUFS;
+	memset(vh_pkt_put(p, (uint32_t)n), tag, n);
+	return ipv4_output(st, p, &tx);
+}
+
 /* Teach the stack that addr is at tn_peer_mac on dev (a static entry). */
 static inline void tn_neigh(struct vh_stack *st, struct vh_dev *dev, const char *addr)
 {
