@@ -264,6 +264,31 @@ static inline int tn_send_ip(struct vh_stack *st, const char *dst, uint8_t tag, 
 	return ipv4_output(st, p, &tx);
 }
 
+struct tn_counter_q {
+	const char *scope, *name;
+	uint64_t value;
+	int found;
+};
+
+static inline void tn_counter_fn(void *arg, const char *scope, const char *name, uint64_t value)
+{
+	struct tn_counter_q *q = arg;
+
+	if (!strcmp(scope, q->scope) && !strcmp(name, q->name)) {
+		q->value = value;
+		q->found++;
+	}
+}
+
+/* One counter as vhctl shows it (scope "arp", name "rx_requests"); -1 if absent. */
+static inline int64_t tn_counter(struct vh_stack *st, const char *scope, const char *name)
+{
+	struct tn_counter_q q = {scope, name, 0, 0};
+
+	vh_stack_counters(st, tn_counter_fn, &q);
+	return q.found == 1 ? (int64_t)q.value : -1;
+}
+
 /* Teach the stack that addr is at tn_peer_mac on dev (a static entry). */
 static inline void tn_neigh(struct vh_stack *st, struct vh_dev *dev, const char *addr)
 {
