@@ -135,6 +135,22 @@ static void test_overlap(struct vh_stack *st, struct vh_dev *dev)
 	CHECK_EQ(st->drops[VH_DROP_IP_REASM_OVERLAP], ov + 4);
 	CHECK_EQ(delivered, 0);
 	CHECK_EQ(st->ip.reasm.used, 0);
+
+	/* Data past an end that arrives later: [0,8) and [24,32), then an empty last
+	 * fragment at 16. The byte count matches the end, but [8,16) was never sent;
+	 * delivering would hand out whatever the buffer held before. */
+	frag(dev, "192.0.2.1", 13, 0, true, dgram, 8);
+	frag(dev, "192.0.2.1", 13, 24, true, dgram, 8);
+	frag(dev, "192.0.2.1", 13, 16, false, dgram, 0);
+	CHECK_EQ(delivered, 0);
+	CHECK_EQ(st->drops[VH_DROP_IP_REASM_OVERLAP], ov + 5);
+	/* The same with a non-empty last fragment. */
+	frag(dev, "192.0.2.1", 14, 0, true, dgram, 8);
+	frag(dev, "192.0.2.1", 14, 32, true, dgram, 8);
+	frag(dev, "192.0.2.1", 14, 16, false, dgram, 8);
+	CHECK_EQ(delivered, 0);
+	CHECK_EQ(st->drops[VH_DROP_IP_REASM_OVERLAP], ov + 6);
+	CHECK_EQ(st->ip.reasm.used, 0);
 }
 
 static void test_bad_fragments(struct vh_stack *st, struct vh_dev *dev)
