@@ -104,6 +104,11 @@ static void test_request_reply(struct vh_stack *st, struct vh_dev *dev)
 	inject_arp(dev, ARP_OP_REQUEST, mac_x, "192.0.2.50", zero, "198.18.0.2");
 	CHECK_EQ(tn_sent(dev), 1);
 	tn_clear(dev);
+	/* A sender off our subnets is answered but not cached: we would never send to it there. */
+	inject_arp(dev, ARP_OP_REQUEST, mac_x, "10.99.0.1", zero, "192.0.2.2");
+	CHECK_EQ(tn_sent(dev), 1);
+	CHECK_EQ(state_of(st, dev, "10.99.0.1"), ARP_FREE);
+	tn_clear(dev);
 	/* A reply to us from a new sender is learned too. */
 	inject_arp(dev, ARP_OP_REPLY, mac_x, "192.0.2.60", dev->hwaddr, "192.0.2.2");
 	CHECK_EQ(state_of(st, dev, "192.0.2.60"), ARP_REACHABLE);

@@ -203,6 +203,22 @@ static void test_fragmentation(struct vh_stack *st, struct vh_dev *dev)
 	CHECK(last_seen);
 	CHECK_EQ(bad, 0);
 
+	/* An MTU that leaves a payload room not a multiple of 8: 1010 - 20 = 990 -> 984. */
+	dev->mtu = 1010;
+	CHECK_EQ(tn_send_ip(st, "192.0.2.1", 0x5b, 2000, false), 0);
+	unsigned sizes[4] = {0}, k = 0;
+	while ((p = tn_pop_ipv4(dev, &ip))) {
+		if (k < 4)
+			sizes[k] = (unsigned)ip.payload_len;
+		k++;
+		vh_pkt_free(p);
+	}
+	CHECK_EQ(k, 3);
+	CHECK_EQ(sizes[0], 984);
+	CHECK_EQ(sizes[1], 984);
+	CHECK_EQ(sizes[2], 32);
+	dev->mtu = 1500;
+
 	/* DF: refused, counted. */
 	uint64_t df = st->drops[VH_DROP_IP_DF];
 	CHECK_EQ(tn_send_ip(st, "192.0.2.1", 0, 1481, true), -EMSGSIZE);

@@ -136,6 +136,19 @@ static void test_overlap(struct vh_stack *st, struct vh_dev *dev)
 	CHECK_EQ(delivered, 0);
 	CHECK_EQ(st->ip.reasm.used, 0);
 
+	/* Same place, same length, different bytes: not a retransmission. */
+	frag(dev, "192.0.2.1", 15, 0, true, dgram, 1000);
+	frag(dev, "192.0.2.1", 15, 1000, true, other, 1000);
+	frag(dev, "192.0.2.1", 15, 1000, true, dgram, 1000);
+	frag(dev, "192.0.2.1", 15, 2000, false, dgram, 1000);
+	CHECK_EQ(delivered, 0);
+	CHECK_EQ(st->drops[VH_DROP_IP_REASM_OVERLAP], ov + 5);
+	ov++;
+	CHECK_EQ(st->ip.reasm.used, 1); /* the last fragment's fresh context */
+	frag(dev, "192.0.2.1", 15, 2000, false, dgram, 992);
+	ov++;
+	CHECK_EQ(st->ip.reasm.used, 0);
+
 	/* Data past an end that arrives later: [0,8) and [24,32), then an empty last
 	 * fragment at 16. The byte count matches the end, but [8,16) was never sent;
 	 * delivering would hand out whatever the buffer held before. */
@@ -167,11 +180,13 @@ static void test_bad_fragments(struct vh_stack *st, struct vh_dev *dev)
 	fill(dgram, sizeof(dgram), 4);
 	reset();
 	unsigned off;
+	uint64_t oks = st->ip.stats.reasm_oks;
 	for (off = 0; off + 1480 < 65528; off += 1480)
 		frag(dev, "192.0.2.1", 21, off, true, dgram, 1480);
 	frag(dev, "192.0.2.1", 21, off, false, dgram, 65528 - off);
 	CHECK_EQ(delivered, 0);
 	CHECK_EQ(st->drops[VH_DROP_IP_FRAG_BAD], bad + 3);
+	CHECK_EQ(st->ip.stats.reasm_oks, oks); /* refused by reassembly itself */
 	CHECK_EQ(st->ip.reasm.used, 0);
 	/* The largest that fits: 65515 payload bytes. */
 	for (off = 0; off + 1480 < 65515; off += 1480)
