@@ -7,7 +7,9 @@
  * free, waiting for ARP, held by reassembly, or looped back.
  *
  *   peer 192.0.2.1 (static ARP) --- test0 192.0.2.2/24, 10.1.0.2/16
- *   198.51.100.0/24 via 192.0.2.1;  192.0.2.9 never answers ARP */
+ *                                    test1 198.18.0.1/24 --- (nobody answers ARP)
+ *   198.51.100.0/24 via 192.0.2.1, 203.0.113.0/24 via 198.18.0.9; forwarding on,
+ *   so frames for other hosts take the router's path too. */
 #include <stdlib.h>
 
 #include "../unit/testnic.h"
@@ -15,20 +17,23 @@
 
 static struct tn_clock clk;
 static struct vh_stack *st;
-static struct vh_dev *nic;
+static struct vh_dev *nic, *nic1;
 
 static void setup(void)
 {
 	uint32_t a;
 	unsigned plen;
 
-	st = tn_stack_new(&clk, "fuzz");
-	nic = tn_nic(st, "test0", 2, "192.0.2.2/24");
+	st = tn_fixture(&clk, "fuzz", &nic);
 	vh_parse_cidr("10.1.0.2/16", &a, &plen);
 	vh_iface_add(st, nic, a, plen, NULL);
-	tn_neigh(st, nic, "192.0.2.1");
+	nic1 = tn_nic(st, "test1", 3, "198.18.0.1/24");
 	rt_add(st, tn_addr("198.51.100.0"), 24, tn_addr("192.0.2.1"), NULL, 0, RT_F_STATIC, NULL);
+	rt_add(st, tn_addr("203.0.113.0"), 24, tn_addr("198.18.0.9"), NULL, 0, RT_F_STATIC, NULL);
+	nic1->mtu = 576; /* forwarded datagrams get fragmented, or refused with DF */
+	vh_stack_set_forwarding(st, true);
 	tn_clear(nic);
+	tn_clear(nic1);
 }
 
 static void check_buffers(void)
@@ -53,6 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	clk.now += 50 * VH_MS;
 	vh_stack_poll(st, 0); /* looped-back packets and due timers */
 	tn_clear(nic);
+	tn_clear(nic1);
 	check_buffers();
 	return 0;
 }

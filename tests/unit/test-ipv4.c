@@ -292,11 +292,9 @@ static void test_rate_limit(struct vh_stack *st, struct vh_dev *dev)
 
 int main(void)
 {
-	struct vh_stack *st = tn_stack_new(&clk, "ipv4");
-	struct vh_dev *dev = tn_nic(st, "test0", 2, "192.0.2.2/24");
+	struct vh_dev *dev;
+	struct vh_stack *st = tn_fixture(&clk, "ipv4", &dev);
 
-	tn_neigh(st, dev, "192.0.2.1");
-	tn_clear(dev);
 	ipv4_register(st, 253, proto253);
 	test_validation(st, dev);
 	test_delivery(st, dev);

@@ -60,49 +60,44 @@ static bool got_ok(uint16_t id, const uint8_t *d, size_t n)
 	return got[s].n == 1 && got[s].len == n && !memcmp(got[s].data, d, n);
 }
 
+#define PEER "192.0.2.1"
+
 static void test_orders(struct vh_dev *dev)
 {
+	static const struct {
+		const char *what;
+		size_t total;
+		struct {
+			const char *src;
+			unsigned off, len;
+			bool mf;
+		} p[6]; /* up to the first without a source */
+	} cases[] = {
+		{"in order", 3000, {{PEER, 0, 1000, 1}, {PEER, 1000, 1000, 1}, {PEER, 2000, 1000, 0}}},
+		{"out of order", 3000,
+		 {{PEER, 2000, 1000, 0}, {PEER, 0, 1000, 1}, {PEER, 1000, 1000, 1}}},
+		{"reverse", 3000, {{PEER, 2000, 1000, 0}, {PEER, 1000, 1000, 1}, {PEER, 0, 1000, 1}}},
+		{"exact duplicates ignored", 3000,
+		 {{PEER, 0, 1000, 1}, {PEER, 0, 1000, 1}, {PEER, 2000, 1000, 0},
+		  {PEER, 2000, 1000, 0}, {PEER, 1000, 1000, 1}}},
+		{"same id from another source is another datagram", 2000,
+		 {{PEER, 0, 1000, 1}, {"192.0.2.3", 1000, 1000, 0}, {PEER, 1000, 1000, 0}}},
+		{"an empty last fragment only states the end", 1000,
+		 {{PEER, 0, 1000, 1}, {PEER, 1000, 0, 0}}},
+	};
+
 	fill(dgram, 3000, 1);
-	reset();
-	frag(dev, "192.0.2.1", 1, 0, true, dgram, 1000);
-	frag(dev, "192.0.2.1", 1, 1000, true, dgram, 1000);
-	CHECK_EQ(delivered, 0);
-	frag(dev, "192.0.2.1", 1, 2000, false, dgram, 1000);
-	CHECK(got_ok(1, dgram, 3000));
-
-	reset();
-	frag(dev, "192.0.2.1", 2, 2000, false, dgram, 1000);
-	frag(dev, "192.0.2.1", 2, 0, true, dgram, 1000);
-	frag(dev, "192.0.2.1", 2, 1000, true, dgram, 1000);
-	CHECK(got_ok(2, dgram, 3000));
-
-	reset();
-	for (int i = 2; i >= 0; i--)
-		frag(dev, "192.0.2.1", 3, (unsigned)i * 1000, i < 2, dgram, 1000);
-	CHECK(got_ok(3, dgram, 3000));
-
-	/* Exact duplicates are ignored. */
-	reset();
-	frag(dev, "192.0.2.1", 4, 0, true, dgram, 1000);
-	frag(dev, "192.0.2.1", 4, 0, true, dgram, 1000);
-	frag(dev, "192.0.2.1", 4, 2000, false, dgram, 1000);
-	frag(dev, "192.0.2.1", 4, 2000, false, dgram, 1000);
-	frag(dev, "192.0.2.1", 4, 1000, true, dgram, 1000);
-	CHECK(got_ok(4, dgram, 3000));
-	/* A duplicate after completion starts a new datagram that never completes. */
-	CHECK_EQ(delivered, 1);
-	/* The same id from another source is another datagram. */
-	reset();
-	frag(dev, "192.0.2.1", 5, 0, true, dgram, 1000);
-	frag(dev, "192.0.2.3", 5, 1000, false, dgram, 1000);
-	CHECK_EQ(delivered, 0);
-	frag(dev, "192.0.2.1", 5, 1000, false, dgram, 1000);
-	CHECK(got_ok(5, dgram, 2000));
-	/* An empty last fragment only states the end. */
-	reset();
-	frag(dev, "192.0.2.1", 6, 0, true, dgram, 1000);
-	frag(dev, "192.0.2.1", 6, 1000, false, dgram, 0);
-	CHECK(got_ok(6, dgram, 1000));
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint16_t id = (uint16_t)(i + 1);
+		reset();
+		for (unsigned k = 0; k < 6 && cases[i].p[k].src; k++)
+			frag(dev, cases[i].p[k].src, id, cases[i].p[k].off, cases[i].p[k].mf, dgram,
+			     cases[i].p[k].len);
+		if (!got_ok(id, dgram, cases[i].total))
+			fprintf(stderr, "case: %s\n", cases[i].what);
+		CHECK(got_ok(id, dgram, cases[i].total));
+		CHECK_EQ(delivered, 1);
+	}
 }
 
 static void test_overlap(struct vh_stack *st, struct vh_dev *dev)
@@ -312,11 +307,9 @@ static void test_differential(struct vh_stack *st, struct vh_dev *dev)
 
 int main(void)
 {
-	struct vh_stack *st = tn_stack_new(&clk, "reasm");
-	struct vh_dev *dev = tn_nic(st, "test0", 2, "192.0.2.2/24");
+	struct vh_dev *dev;
+	struct vh_stack *st = tn_fixture(&clk, "reasm", &dev);
 
-	tn_neigh(st, dev, "192.0.2.1");
-	tn_clear(dev);
 	ipv4_register(st, 253, proto253);
 	test_orders(dev);
 	tn_advance(st, &clk, REASM_TIMEOUT_NS + VH_SEC, VH_SEC); /* forget leftovers */

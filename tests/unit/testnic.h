@@ -295,4 +295,17 @@ static inline void tn_neigh(struct vh_stack *st, struct vh_dev *dev, const char 
 	arp_add_static(st, dev, tn_addr(addr), tn_peer_mac);
 }
 
+/* The usual fixture: stack `name` with test0 (02:00:00:00:00:02) at 192.0.2.2/24
+ * and the peer 192.0.2.1 at tn_peer_mac in its ARP cache; the capture is empty. */
+static inline struct vh_stack *tn_fixture(struct tn_clock *clk, const char *name,
+					  struct vh_dev **ret_dev)
+{
+	struct vh_stack *st = tn_stack_new(clk, name);
+
+	*ret_dev = tn_nic(st, "test0", 2, "192.0.2.2/24");
+	tn_neigh(st, *ret_dev, "192.0.2.1");
+	tn_clear(*ret_dev);
+	return st;
+}
+
 #endif
