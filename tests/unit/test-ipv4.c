@@ -96,7 +96,11 @@ static void test_delivery(struct vh_stack *st, struct vh_dev *dev)
 	inject(dev, "224.0.0.1", "192.0.2.2", 253, "x", 1, false);
 	inject(dev, "255.255.255.255", "192.0.2.2", 253, "x", 1, false);
 	inject(dev, "192.0.2.2", "192.0.2.2", 253, "x", 1, false); /* ourselves, from the wire */
-	CHECK_EQ(st->drops[VH_DROP_IP_MARTIAN], m + 3);
+	/* Our subnet's broadcast names no host (RFC 1122 §3.2.1.3): answering it, with an
+	 * echo reply or an ICMP error, would go to every host on the link. */
+	inject(dev, "192.0.2.255", "192.0.2.2", 253, "x", 1, false);
+	inject(dev, "192.0.2.255", "192.0.2.2", 99, "12345678", 8, false);
+	CHECK_EQ(st->drops[VH_DROP_IP_MARTIAN], m + 5);
 	CHECK_EQ(got.n, 4);
 	CHECK_EQ(tn_sent(dev), 0);
 }
