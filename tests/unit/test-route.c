@@ -41,6 +41,19 @@ static void test_connected(struct vh_stack *st, struct vh_dev *d0, struct vh_dev
 	CHECK_EQ(vh_iface_del(st, d1, tn_addr("100.64.0.1")), 0);
 	CHECK_EQ(lookup(st, "100.100.1.1", &r), -ENETUNREACH);
 	CHECK_EQ(st->rt.count, count);
+	/* Nested subnets on one NIC: each address keeps its own connected route, and
+	 * removing one removes its route, not the other's. */
+	CHECK_EQ(vh_iface_add(st, d1, tn_addr("10.0.0.1"), 8, NULL), 0);
+	CHECK_EQ(vh_iface_add(st, d1, tn_addr("10.0.0.2"), 24, NULL), 0);
+	CHECK_EQ(vh_iface_del(st, d1, tn_addr("10.0.0.1")), 0);
+	CHECK_EQ(lookup(st, "10.5.5.5", &r), -ENETUNREACH);
+	CHECK_EQ(lookup(st, "10.0.0.9", &r), 0);
+	CHECK_EQ(vh_iface_add(st, d1, tn_addr("10.0.0.1"), 8, NULL), 0);
+	CHECK_EQ(vh_iface_del(st, d1, tn_addr("10.0.0.2")), 0);
+	CHECK_EQ(lookup(st, "10.0.0.9", &r), 0);
+	CHECK(r.route && r.route->plen == 8);
+	CHECK_EQ(vh_iface_del(st, d1, tn_addr("10.0.0.1")), 0);
+	CHECK_EQ(st->rt.count, count);
 	tn_clear(d0);
 	tn_clear(d1);
 }
