@@ -99,6 +99,10 @@ int vh_parse_mac(const char *s, uint8_t ret_mac[6])
 	unsigned b[6];
 	char tail;
 
+	/* sscanf's %x would also take spaces and a sign ("-2" is 0xfffffffe). */
+	for (const char *c = s; *c; c++)
+		if (!strchr("0123456789abcdefABCDEF:", *c))
+			return -EINVAL;
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
 		   &tail) != 6)
 		return -EINVAL;
