@@ -90,6 +90,12 @@ static void test_values(void)
 	CHECK_EQ(vh_parse_mac("02:00:5e:10:00:01:02", mac), -EINVAL);
 	CHECK_EQ(vh_parse_mac("02:00:5e:10:00:01x", mac), -EINVAL);
 	CHECK_EQ(vh_parse_mac("02:00:5e:10:00:zz", mac), -EINVAL);
+	CHECK_EQ(vh_parse_mac("-2:00:5e:10:00:01", mac), -EINVAL); /* %x takes a sign */
+	CHECK_EQ(vh_parse_mac("+2:00:5e:10:00:01", mac), -EINVAL);
+	CHECK_EQ(vh_parse_mac(" 02:00:5e:10:00:01", mac), -EINVAL);
+	CHECK_EQ(vh_parse_mac("02: 0:5e:10:00:01", mac), -EINVAL);
+	CHECK_EQ(vh_parse_mac("2:0:5e:10:0:1", mac), 0); /* one digit per byte is fine */
+	CHECK_MEM(mac, ((uint8_t[6]){0x02, 0, 0x5e, 0x10, 0, 1}), 6);
 
 	CHECK_EQ(vh_parse_percent("5%", &ppm), 0);
 	CHECK_EQ(ppm, 50000);
