@@ -266,6 +266,23 @@ static void test_fragmentation(struct vh_stack *st, struct vh_dev *dev)
 	CHECK_EQ(next, 2000);
 }
 
+static void test_to_ourselves(struct vh_stack *st, struct vh_dev *dev)
+{
+	got.n = 0;
+	/* A datagram to one of our addresses is looped back, never sent, and delivered
+	 * on the next poll with our address as source. */
+	CHECK_EQ(tn_send_ip(st, "192.0.2.2", 0x77, 30, false), 0);
+	CHECK_EQ(tn_sent(dev), 0);
+	CHECK_EQ(got.n, 0);
+	vh_stack_poll(st, 0);
+	CHECK_EQ(got.n, 1);
+	CHECK_EQ(got.rx.src, tn_addr("192.0.2.2"));
+	CHECK_EQ(got.len, 30);
+	CHECK_EQ(got.data[29], 0x77);
+	CHECK_EQ(tn_sent(dev), 0);
+	CHECK_EQ(st->drops[VH_DROP_IP_MARTIAN], 5); /* not a martian: it never left us */
+}
+
 static void test_rate_limit(struct vh_stack *st, struct vh_dev *dev)
 {
 	unsigned sent = 0;
@@ -305,6 +322,7 @@ int main(void)
 	test_proto_unreachable(st, dev);
 	test_echo(st, dev);
 	test_fragmentation(st, dev);
+	test_to_ourselves(st, dev);
 	test_rate_limit(st, dev);
 	CHECK_EQ(st->pool.avail, st->pool.total);
 	vh_stack_free(st);

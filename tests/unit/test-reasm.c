@@ -30,14 +30,20 @@ static void proto253(struct vh_stack *st, struct vh_pkt *pkt, const struct ipv4_
 }
 
 /* One fragment of datagram `id` from src: payload bytes [off, off+len) of data. */
-static void frag(struct vh_dev *dev, const char *src, uint16_t id, unsigned off, bool mf,
-		 const uint8_t *data, size_t len)
+static void frag_proto(struct vh_dev *dev, const char *src, uint8_t proto, uint16_t id,
+		       unsigned off, bool mf, const uint8_t *data, size_t len)
 {
 	static uint8_t f[2048];
 	uint16_t field = (uint16_t)((mf ? IPV4_F_MF : 0) | off / 8);
 	size_t n = tn_ipv4_frame(f, dev->hwaddr, tn_peer_mac, tn_addr(src), tn_addr("192.0.2.2"),
-				 253, id, field, data + off, len);
+				 proto, id, field, data + off, len);
 	tn_inject(dev, f, n);
+}
+
+static void frag(struct vh_dev *dev, const char *src, uint16_t id, unsigned off, bool mf,
+		 const uint8_t *data, size_t len)
+{
+	frag_proto(dev, src, 253, id, off, mf, data, len);
 }
 
 static uint8_t dgram[IPV4_MAX_LEN];
@@ -242,6 +248,43 @@ static void test_too_many(struct vh_stack *st, struct vh_dev *dev)
 	tn_clear(dev);
 }
 
+/* "ping -s 4000": a fragmented echo request is answered with a fragmented reply
+ * carrying the same identifier, sequence and data. */
+static void test_big_ping(struct vh_stack *st, struct vh_dev *dev)
+{
+	static uint8_t req[4008], got_reply[4008];
+	struct wire_ipv4 ip;
+	struct wire_icmp m;
+	struct vh_pkt *p;
+	unsigned have = 0, frags = 0;
+
+	fill(dgram, 4000, 9);
+	size_t n = tn_echo(req, 0x1234, 42, dgram, 4000);
+	tn_clear(dev);
+	for (unsigned off = 0; off < n; off += 1480) {
+		unsigned len = n - off > 1480 ? 1480 : (unsigned)(n - off);
+		frag_proto(dev, "192.0.2.1", IPPROTO_ICMP_, 77, off, off + len < n, req, len);
+		if (off + len < n)
+			CHECK_EQ(tn_sent(dev), 0);
+	}
+	while ((p = tn_pop_ipv4(dev, &ip))) {
+		frags++;
+		if (ip.proto == IPPROTO_ICMP_ && ip.frag_off + ip.payload_len <= sizeof(got_reply)) {
+			memcpy(got_reply + ip.frag_off, ip.payload, ip.payload_len);
+			have += (unsigned)ip.payload_len;
+		}
+		vh_pkt_free(p);
+	}
+	CHECK_EQ(frags, 3);
+	CHECK_EQ(have, n);
+	CHECK_EQ(wire_icmp_parse(got_reply, n, &m), 0); /* checksum over the whole reply */
+	CHECK_EQ(m.type, ICMP_ECHOREPLY);
+	CHECK_EQ(m.rest, 0x1234002au);
+	CHECK_EQ(m.body_len, 4000);
+	CHECK_MEM(m.body, dgram, 4000);
+	CHECK_EQ(st->bigpool.avail, st->bigpool.total);
+}
+
 /* Random datagrams cut at random multiples of 8, with duplicates, interleaved
  * and shuffled, must come out byte for byte. */
 static void test_differential(struct vh_stack *st, struct vh_dev *dev)
@@ -320,6 +363,7 @@ int main(void)
 	test_bad_fragments(st, dev);
 	test_timeout(st, dev);
 	test_too_many(st, dev);
+	test_big_ping(st, dev);
 	test_differential(st, dev);
 	vh_stack_free(st);
 	return check_done();
