@@ -29,7 +29,9 @@
 #include <time.h>
 
 #include "enc28j60_regs.h"
+#include "fcs.h"
 #include "sim.h"
+#include "wire/csum.h"
 
 enum {
 	DEFAULT_REVID = 0x06,          /* rev B7, the last silicon revision */
@@ -96,13 +98,6 @@ static const uint8_t wmask[ENC_BANKS][32] = {
 	},
 };
 
-/* CRC-32 of IEEE 802.3, reflected, four bits per step. */
-static const uint32_t crc_nibble[16] = {
-	0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
-	0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
-	0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
-};
-
 enum spi_state {
 	SPI_OPCODE,   /* next byte is an instruction */
 	SPI_RCR_DUMMY, /* MAC/MII read: one dummy byte first (§4.2.1) */
@@ -167,31 +162,16 @@ struct deferred {
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static uint32_t crc32_eth(const uint8_t *p, size_t n)
+/* The Internet checksum as the DMA engine and the pattern matcher compute
+ * it (§13, §8), as a big-endian value: EDMACSH and EPMCSH hold the byte
+ * that goes first in a packet. */
+static uint16_t inet_csum_be(const uint8_t *p, size_t n)
 {
-	uint32_t c = 0xffffffffu;
+	uint16_t c = wire_csum(p, n);
+	uint8_t b[2];
 
-	for (size_t i = 0; i < n; i++) {
-		c ^= p[i];
-		c = (c >> 4) ^ crc_nibble[c & 15];
-		c = (c >> 4) ^ crc_nibble[c & 15];
-	}
-	return ~c;
-}
-
-/* Internet checksum over a byte stream, as the DMA and pattern matcher
- * compute it (§13, §8): big-endian 16-bit words, odd byte padded. */
-static void inet_csum_step(uint32_t *sum, bool *odd, uint8_t b)
-{
-	*sum += *odd ? b : (uint32_t)b << 8;
-	*odd = !*odd;
-}
-
-static uint16_t inet_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	memcpy(b, &c, 2);
+	return (uint16_t)(b[0] << 8 | b[1]);
 }
 
 static uint64_t rng_next(struct enc_sim *s)
@@ -487,15 +467,15 @@ static void maadr(struct enc_sim *s, uint8_t mac[6])
 static bool match_pattern(struct enc_sim *s, const uint8_t *f, size_t len)
 {
 	uint16_t off = ptr_get(s, ENC_EPMOL);
-	uint32_t sum = 0;
-	bool odd = false;
+	uint8_t sel[64];
+	size_t n = 0;
 
 	if ((size_t)off + 64 > len) /* the window must lie inside the frame */
 		return false;
 	for (unsigned i = 0; i < 64; i++)
 		if (*reg(s, ENC_EPMM0 + i / 8) & (1u << (i % 8)))
-			inet_csum_step(&sum, &odd, f[off + i]);
-	return inet_csum_fold(sum) == ptr_get(s, ENC_EPMCSL);
+			sel[n++] = f[off + i];
+	return inet_csum_be(sel, n) == ptr_get(s, ENC_EPMCSL);
 }
 
 /* Magic Packet (§8): to our address, with six 0xFF then our address
@@ -541,7 +521,7 @@ static bool rx_filter(struct enc_sim *s, const uint8_t *f, size_t len, bool crc_
 		hit |= ENC_ERXFCON_MCEN;
 	if (want & ENC_ERXFCON_HTEN) {
 		/* CRC bits 28:23 of the destination pick one of 64 EHT bits */
-		unsigned h = (crc32_eth(f, 6) >> 23) & 0x3f;
+		unsigned h = (enc_fcs(f, 6) >> 23) & 0x3f;
 
 		if (*reg(s, ENC_EHT0 + h / 8) & (1u << (h % 8)))
 			hit |= ENC_ERXFCON_HTEN;
@@ -660,7 +640,7 @@ static enum enc_sim_rx_result rx_frame(struct enc_sim *s, const uint8_t *frame, 
 	/* the sender pads short frames and appends the FCS, as on a cable */
 	memcpy(f, frame, len);
 	memset(f + len, 0, flen - len);
-	fcs = crc32_eth(f, flen);
+	fcs = enc_fcs(f, flen);
 	if (!loop && s->rx_crc_left) {
 		s->rx_crc_left--;
 		fcs ^= 0x1;
@@ -802,10 +782,7 @@ static void tx_start(struct enc_sim *s, struct deferred *d)
 		wire = n + ENC_ETH_FCS_LEN;
 	} else {
 		/* the host supplied the FCS: the last four bytes */
-		uint32_t fcs = crc32_eth(f, n - ENC_ETH_FCS_LEN);
-		const uint8_t *t = f + n - ENC_ETH_FCS_LEN;
-
-		if ((uint32_t)(t[0] | t[1] << 8 | t[2] << 16 | (uint32_t)t[3] << 24) != fcs)
+		if (!enc_fcs_ok(f, n))
 			tsv |= ENC_TSV_CRC_ERR;
 		wire = n;
 		n -= ENC_ETH_FCS_LEN;
@@ -867,8 +844,8 @@ static void dma_run(struct enc_sim *s, bool csum)
 {
 	uint16_t src = ptr_get(s, ENC_EDMASTL), end = ptr_get(s, ENC_EDMANDL);
 	uint16_t dst = ptr_get(s, ENC_EDMADSTL);
-	uint32_t sum = 0;
-	bool odd = false;
+	uint8_t sum[ENC_MEM_SIZE];
+	size_t n = 0;
 
 	/* Both pointers follow the receive-ring wrap; ENC_MEM_SIZE steps
 	 * bound a range whose end the walk never meets. */
@@ -878,7 +855,7 @@ static void dma_run(struct enc_sim *s, bool csum)
 			break;
 		}
 		if (csum)
-			inet_csum_step(&sum, &odd, s->mem[src]);
+			sum[n++] = s->mem[src];
 		else
 			s->mem[dst] = s->mem[src];
 		if (src == end)
@@ -887,7 +864,7 @@ static void dma_run(struct enc_sim *s, bool csum)
 		dst = ring_next(s, dst);
 	}
 	if (csum) {
-		uint16_t c = inet_csum_fold(sum);
+		uint16_t c = inet_csum_be(sum, n);
 
 		*reg(s, ENC_EDMACSH) = c >> 8;
 		*reg(s, ENC_EDMACSL) = c & 0xff;
