@@ -32,6 +32,8 @@ void vh_stack_counters(struct vh_stack *st, vh_counter_fn fn, void *arg)
 		for (unsigned r = 0; r < VH_DROP__MAX; r++)
 			if (d->stats.drops[r])
 				fn(arg, scope, drop_names[r], d->stats.drops[r]);
+		if (d->ops->counters)
+			d->ops->counters(d, fn, arg, scope);
 	}
 	for (unsigned r = 0; r < VH_DROP__MAX; r++)
 		fn(arg, "drop", drop_names[r], st->drops[r]);

@@ -179,6 +179,11 @@ void vh_dev_input(struct vh_dev *dev, struct vh_pkt *pkt)
 		pkt->ts = vh_now(st);
 	dev->stats.rx_packets++;
 	dev->stats.rx_bytes += pkt->len;
+	if (dev->input_hook) {
+		/* not the stack's NIC: no capture, no Ethernet input */
+		dev->input_hook(dev->input_hook_arg, dev, pkt);
+		return;
+	}
 	if (st->capture_fn)
 		st->capture_fn(st->capture_arg, dev, 0, pkt);
 	tracef(st, "dev=%s, len=%u", dev->name, pkt->len);

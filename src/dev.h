@@ -42,6 +42,8 @@ struct vh_dev_ops {
 	int (*poll)(struct vh_dev *dev, unsigned budget);
 	/* Release priv (after close). */
 	void (*destroy)(struct vh_dev *dev);
+	/* Optional: the driver's own counters, reported under the device's scope. */
+	void (*counters)(struct vh_dev *dev, vh_counter_fn fn, void *arg, const char *scope);
 };
 
 struct vh_dev_stats {
@@ -71,6 +73,11 @@ struct vh_dev {
 	uint8_t mcast[VH_DEV_MCAST_MAX][VH_ETH_ALEN]; /* multicast MACs we accept */
 	unsigned nmcast;
 	struct impair *impair;     /* optional link impairment (loss, delay...) */
+	/* A NIC that a driver owns instead of the stack (vh_nic_create, never
+	 * registered: the ENC28J60 simulator's cable) hands what it receives
+	 * here; the hook takes the packet. */
+	void (*input_hook)(void *arg, struct vh_dev *dev, struct vh_pkt *pkt);
+	void *input_hook_arg;
 	struct vh_dev_stats stats;
 	struct vh_dev *next;
 };
