@@ -261,29 +261,46 @@ int enc_sim_server_service(struct enc_sim_server *srv, int fd)
 	return 0;
 }
 
-int enc_sim_server_run(struct enc_sim_server *srv, int timeout_ms)
+size_t enc_sim_server_pollfds(const struct enc_sim_server *srv, struct pollfd *pfd, size_t max)
 {
-	struct pollfd pfd[1 + ENC_SIM_SERVER_MAX_CLIENTS];
 	size_t n = 0;
 
-	pfd[n++] = (struct pollfd){.fd = srv->fd, .events = POLLIN};
-	for (size_t i = 0; i < ENC_SIM_SERVER_MAX_CLIENTS; i++)
+	if (max)
+		pfd[n++] = (struct pollfd){.fd = srv->fd, .events = POLLIN};
+	for (size_t i = 0; i < ENC_SIM_SERVER_MAX_CLIENTS && n < max; i++)
 		if (srv->clients[i])
 			pfd[n++] = (struct pollfd){
 				.fd = srv->clients[i]->fd,
 				.events = enc_sim_server_events(srv, srv->clients[i]->fd),
 			};
+	return n;
+}
+
+void enc_sim_server_handle(struct enc_sim_server *srv, const struct pollfd *pfd, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!pfd[i].revents)
+			continue;
+		if (pfd[i].fd == srv->fd) {
+			while (enc_sim_server_accept(srv) >= 0)
+				;
+		} else {
+			enc_sim_server_service(srv, pfd[i].fd);
+		}
+	}
+}
+
+int enc_sim_server_run(struct enc_sim_server *srv, int timeout_ms)
+{
+	struct pollfd pfd[ENC_SIM_SERVER_POLLFDS];
+	size_t n = enc_sim_server_pollfds(srv, pfd, ENC_SIM_SERVER_POLLFDS);
+
 	if (poll(pfd, n, timeout_ms) < 0) {
 		if (errno != EINTR)
 			return -errno;
 		n = 0;
 	}
-	for (size_t i = 1; i < n; i++)
-		if (pfd[i].revents)
-			enc_sim_server_service(srv, pfd[i].fd);
-	if (n && (pfd[0].revents & POLLIN))
-		while (enc_sim_server_accept(srv) >= 0)
-			;
+	enc_sim_server_handle(srv, pfd, n);
 	enc_sim_poll(srv->sim);
 	return 0;
 }

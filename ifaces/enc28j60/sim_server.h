@@ -17,6 +17,7 @@
 #ifndef VH_ENC28J60_SIM_SERVER_H
 #define VH_ENC28J60_SIM_SERVER_H
 
+#include <poll.h>
 #include <stddef.h>
 
 struct enc_sim;
@@ -25,6 +26,7 @@ struct enc_sim_server;
 enum {
 	ENC_SIM_SERVER_MAX_CLIENTS = 16,
 	ENC_SIM_SERVER_MAX_REQUEST = 65535, /* the 16-bit length field */
+	ENC_SIM_SERVER_POLLFDS = 1 + ENC_SIM_SERVER_MAX_CLIENTS,
 };
 
 /* Listen on path; a stale socket left there by a dead server is replaced,
@@ -47,6 +49,12 @@ short enc_sim_server_events(const struct enc_sim_server *srv, int fd);
  * server has closed it (-ECONNRESET: peer hung up, -EPROTO: bad framing,
  * -ENOENT: not a client fd). */
 int enc_sim_server_service(struct enc_sim_server *srv, int fd);
+
+/* For a poll loop with fds of its own: fill pfd (room for max entries) with
+ * the listener and every client and their events; returns how many. */
+size_t enc_sim_server_pollfds(const struct enc_sim_server *srv, struct pollfd *pfd, size_t max);
+/* Act on what poll() reported for the entries enc_sim_server_pollfds() made. */
+void enc_sim_server_handle(struct enc_sim_server *srv, const struct pollfd *pfd, size_t n);
 
 /* One round: poll the listener and all clients for up to timeout_ms, accept,
  * service, then enc_sim_poll() the chip. 0 or -errno from poll(). */
