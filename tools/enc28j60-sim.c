@@ -16,18 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "dev.h"
-#include "ifaces/enc28j60/nic.h"
+#include "ifaces/enc28j60/cable.h"
 #include "ifaces/enc28j60/sim.h"
 #include "ifaces/enc28j60/sim_server.h"
-#include "ifaces/registry.h"
 #include "log.h"
-#include "pkt.h"
 #include "spec.h"
 #include "stack.h"
+#include "timer.h"
 
 struct options {
 	const char *spi;  /* unix:PATH */
@@ -39,11 +37,10 @@ struct options {
 
 struct sim_tool {
 	struct vh_stack *st; /* hosts the cable NIC: buffers and log */
-	struct vh_dev *wire;
+	struct enc_cable wire;
 	struct enc_sim *sim;
 	struct enc_sim_server *srv;
 	int sfd;
-	uint64_t wire_tx_fail;
 };
 
 static void usage(FILE *f)
@@ -180,29 +177,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-static void wire_input(void *arg, struct vh_dev *wire, struct vh_pkt *pkt)
-{
-	struct sim_tool *t = arg;
-
-	(void)wire;
-	enc_sim_wire_rx(t->sim, pkt->data, pkt->len);
-	vh_pkt_free(pkt);
-}
-
-static void wire_output(void *arg, const uint8_t *frame, size_t len)
-{
-	struct sim_tool *t = arg;
-	struct vh_pkt *p = vh_pkt_alloc(t->st, (uint32_t)len);
-
-	if (!p) {
-		t->wire_tx_fail++;
-		return;
-	}
-	memcpy(vh_pkt_put(p, (uint32_t)len), frame, len);
-	if (t->wire->ops->transmit(t->wire, p) < 0)
-		t->wire_tx_fail++;
-}
-
 static void print_stats(struct sim_tool *t)
 {
 	struct enc_sim_stats s;
@@ -221,7 +195,7 @@ static void print_stats(struct sim_tool *t)
 		(unsigned long long)s.rx_too_long, (unsigned long long)s.rx_overflow,
 		(unsigned long long)s.rx_crc_errors, (unsigned long long)s.tx_frames,
 		(unsigned long long)s.tx_bytes, (unsigned long long)s.tx_aborted,
-		(unsigned long long)s.tx_loopback, (unsigned long long)t->wire_tx_fail,
+		(unsigned long long)s.tx_loopback, (unsigned long long)t->wire.tx_fail,
 		(unsigned long long)s.soft_resets, (unsigned long long)s.link_changes,
 		(unsigned long long)s.int_edges, (unsigned long long)s.errata_events,
 		(unsigned long long)s.driver_mistakes, s.last_mistake ? ", last: " : "",
@@ -231,9 +205,7 @@ static void print_stats(struct sim_tool *t)
 static int setup(struct sim_tool *t, const struct options *o)
 {
 	struct vh_stack_config sc;
-	struct vh_spec spec;
 	struct vh_err err = {{0}};
-	char buf[sizeof(spec.buf)];
 	sigset_t mask;
 	int r;
 
@@ -244,19 +216,11 @@ static int setup(struct sim_tool *t, const struct options *o)
 	sc.log_level = o->level;
 	if ((r = vh_stack_new(&sc, &t->st)) < 0)
 		return fail("cannot make a stack for the cable: %s", strerror(-r));
-	if (enc_wire_spec(o->wire, buf, sizeof(buf)) < 0 || vh_spec_parse(buf, &spec, &err) < 0)
-		return fail("--wire %s: %s", o->wire, err.msg[0] ? err.msg : "not a NIC spec");
-	if ((r = vh_nic_create(t->st, &spec, &t->wire, &err)) < 0 ||
-	    (r = vh_spec_check_unused(&spec, &err)) < 0)
-		return fail("--wire %s: %s", o->wire, err.msg);
-	if (t->wire->ops->open && (r = t->wire->ops->open(t->wire, &err)) < 0)
-		return fail("--wire %s: %s", o->wire, err.msg[0] ? err.msg : strerror(-r));
-	t->wire->input_hook = wire_input;
-	t->wire->input_hook_arg = t;
-
 	if ((r = enc_sim_new(&o->cfg, &t->sim)) < 0)
 		return fail("cannot make the chip: %s", strerror(-r));
-	enc_sim_set_wire_tx(t->sim, wire_output, t);
+	if ((r = enc_cable_new(t->st, o->wire, &t->wire, &err)) < 0 ||
+	    (r = enc_cable_plug(&t->wire, t->sim, &err)) < 0)
+		return fail("--wire %s: %s", o->wire, err.msg[0] ? err.msg : strerror(-r));
 	if (o->spi_ppm)
 		enc_sim_inject(t->sim, ENC_SIM_FAULT_SPI_BITS, o->spi_ppm);
 	if ((r = enc_sim_server_new(t->sim, o->spi + 5, &t->srv)) < 0)
@@ -272,41 +236,33 @@ static int setup(struct sim_tool *t, const struct options *o)
 	if (t->sfd < 0)
 		return fail("signalfd: %s", strerror(errno));
 	infof(t->st, "listening on %s, cable %s (%s), errata 0x%x", o->spi + 5, o->wire,
-	      t->wire->ops->kind, o->cfg.errata);
+	      t->wire.nic->ops->kind, o->cfg.errata);
 	return 0;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static int run(struct sim_tool *t)
 {
+	struct vh_dev *wire = t->wire.nic;
+
 	for (;;) {
 		struct pollfd pfd[ENC_SIM_SERVER_POLLFDS + 2];
 		size_t n = enc_sim_server_pollfds(t->srv, pfd, ENC_SIM_SERVER_POLLFDS), ns = n;
-		uint64_t next = enc_sim_poll(t->sim), now = mono_ns();
+		uint64_t next = enc_sim_poll(t->sim), now = vh_now(NULL);
 		int timeout = -1;
 		struct signalfd_siginfo si;
 
 		if (next != UINT64_MAX) /* a timed event of the chip (MII, link flap) */
 			timeout = next > now ? (int)((next - now) / 1000000 + 1) : 0;
 		pfd[n++] = (struct pollfd){.fd = t->sfd, .events = POLLIN};
-		if (t->wire->fd >= 0)
-			pfd[n++] = (struct pollfd){.fd = t->wire->fd, .events = POLLIN};
-		if (t->wire->poll_ns && (timeout < 0 || (uint64_t)timeout * 1000000 > t->wire->poll_ns))
-			timeout = (int)(t->wire->poll_ns / 1000000 + 1);
+		if (wire->fd >= 0)
+			pfd[n++] = (struct pollfd){.fd = wire->fd, .events = POLLIN};
+		if (wire->poll_ns && (timeout < 0 || (uint64_t)timeout * 1000000 > wire->poll_ns))
+			timeout = (int)(wire->poll_ns / 1000000 + 1);
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 			return fail("poll: %s", strerror(errno));
 		enc_sim_server_handle(t->srv, pfd, ns);
-		if (n > ns + 1 && pfd[ns + 1].revents)
-			t->wire->ops->poll(t->wire, 64);
-		else if (t->wire->poll_ns)
-			t->wire->ops->poll(t->wire, 64);
+		if ((n > ns + 1 && pfd[ns + 1].revents) || wire->poll_ns)
+			wire->ops->poll(wire, 64);
 		while (read(t->sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGUSR1) {
 				print_stats(t);
@@ -333,13 +289,7 @@ int main(int argc, char **argv)
 	if (t.sim)
 		print_stats(&t);
 	enc_sim_server_free(t.srv);
-	if (t.wire) {
-		if (t.wire->ops->close)
-			t.wire->ops->close(t.wire);
-		if (t.wire->ops->destroy)
-			t.wire->ops->destroy(t.wire);
-		free(t.wire);
-	}
+	enc_cable_free(&t.wire);
 	enc_sim_free(t.sim);
 	if (t.sfd >= 0)
 		close(t.sfd);

@@ -25,6 +25,7 @@
 #include "enc28j60.h"
 #include "enc28j60_regs.h"
 #include "fcs.h"
+#include "timer.h"
 
 enum {
 	RX_SIZE = ENC_RX_END - ENC_RX_START + 1,
@@ -50,12 +51,7 @@ enum {
 
 static uint64_t now(struct enc_chip *c)
 {
-	struct timespec ts;
-
-	if (c->cfg.now_ns)
-		return c->cfg.now_ns(c->cfg.clock_arg);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return c->cfg.now_ns ? c->cfg.now_ns(c->cfg.clock_arg) : vh_now(NULL);
 }
 
 static void nap(struct enc_chip *c, uint64_t ns)

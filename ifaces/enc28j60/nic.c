@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "dev.h"
@@ -24,7 +23,9 @@
 #include "log.h"
 #include "spec.h"
 #include "stack.h"
+#include "timer.h"
 
+#include "cable.h"
 #include "enc28j60.h"
 #include "enc28j60_regs.h"
 #include "gpio.h"
@@ -50,8 +51,7 @@ struct nic {
 	char irq[64];
 	uint32_t speed;
 	bool full_duplex;
-	struct vh_dev *wire; /* sim=: the cable, a NIC we own */
-	bool wire_open;
+	struct enc_cable wire; /* sim=: the cable, a NIC we own */
 
 	struct enc_sim *sim;
 	struct enc_spi *spi;
@@ -72,14 +72,6 @@ struct nic {
 	uint8_t scratch[ENC_FRAME_MAX];
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void efd_signal(int fd)
 {
 	uint64_t one = 1;
@@ -98,34 +90,7 @@ static void efd_drain(int fd)
 	}
 }
 
-/* ---- the simulated chip's cable (sim=) ------------------------------------ */
-
-static void wire_input(void *arg, struct vh_dev *wire, struct vh_pkt *pkt)
-{
-	struct nic *n = arg;
-
-	(void)wire;
-	enc_sim_wire_rx(n->sim, pkt->data, pkt->len); /* the chip counts what it drops */
-	vh_pkt_free(pkt);
-}
-
-static void wire_output(void *arg, const uint8_t *frame, size_t len)
-{
-	struct nic *n = arg;
-	struct vh_pkt *p = vh_pkt_alloc(n->dev->stack, (uint32_t)len);
-
-	if (!p) {
-		n->wire->stats.tx_dropped++;
-		return;
-	}
-	memcpy(vh_pkt_put(p, (uint32_t)len), frame, len);
-	if (n->wire->ops->transmit(n->wire, p) == 0) {
-		n->wire->stats.tx_packets++;
-		n->wire->stats.tx_bytes += len;
-	} else {
-		n->wire->stats.tx_dropped++;
-	}
-}
+/* ---- the simulated chip (sim=) ---------------------------------------------- */
 
 static void sim_int(void *arg)
 {
@@ -289,7 +254,7 @@ static void *nic_main(void *arg)
 {
 	struct nic *n = arg;
 	struct vh_stack *st = n->dev->stack;
-	uint64_t next_check = mono_ns() + CHECK_NS, retry_at = 0, backoff = RETRY_MIN_NS;
+	uint64_t next_check = vh_now(NULL) + CHECK_NS, retry_at = 0, backoff = RETRY_MIN_NS;
 	bool broken = false, more = false;
 
 	while (!atomic_load(&n->stop)) {
@@ -303,10 +268,10 @@ static void *nic_main(void *arg)
 			p[np++] = (struct pollfd){.fd = n->irq_fd, .events = POLLIN};
 		if (n->int_fd >= 0)
 			p[np++] = (struct pollfd){.fd = n->int_fd, .events = POLLIN};
-		if (n->wire && n->wire->fd >= 0)
-			p[np++] = (struct pollfd){.fd = n->wire->fd, .events = POLLIN};
+		if (n->wire.nic && n->wire.nic->fd >= 0)
+			p[np++] = (struct pollfd){.fd = n->wire.nic->fd, .events = POLLIN};
 		if (n->sim && (t = enc_sim_poll(n->sim)) != UINT64_MAX) {
-			uint64_t now = mono_ns();
+			uint64_t now = vh_now(NULL);
 			int ms = t > now ? (int)((t - now) / 1000000 + 1) : 0;
 
 			if (ms < timeout) /* the simulated chip has something timed */
@@ -319,17 +284,17 @@ static void *nic_main(void *arg)
 				continue;
 			if (p[i].fd == n->irq_fd)
 				enc_gpio_drain(n->irq_fd);
-			else if (n->wire && p[i].fd == n->wire->fd)
-				n->wire->ops->poll(n->wire, RX_BUDGET);
+			else if (n->wire.nic && p[i].fd == n->wire.nic->fd)
+				n->wire.nic->ops->poll(n->wire.nic, RX_BUDGET);
 			else
 				efd_drain(p[i].fd);
 		}
 		if (broken) {
-			if (mono_ns() < retry_at)
+			if (vh_now(NULL) < retry_at)
 				continue;
 			if (reinit(n) < 0) {
 				backoff = backoff * 2 > RETRY_MAX_NS ? RETRY_MAX_NS : backoff * 2;
-				retry_at = mono_ns() + backoff;
+				retry_at = vh_now(NULL) + backoff;
 				continue;
 			}
 			broken = false;
@@ -337,10 +302,10 @@ static void *nic_main(void *arg)
 		}
 		r = service(n);
 		more = r > 0;
-		if (r >= 0 && mono_ns() >= next_check) {
+		if (r >= 0 && vh_now(NULL) >= next_check) {
 			unsigned ev;
 
-			next_check = mono_ns() + CHECK_NS;
+			next_check = vh_now(NULL) + CHECK_NS;
 			r = enc_chip_check(&n->chip, &ev);
 			if (ev & ENC_EV_LINK)
 				publish_link(n);
@@ -384,11 +349,7 @@ static void release(struct nic *n)
 		enc_spi_close(n->spi);
 		n->spi = NULL;
 	}
-	if (n->wire_open) {
-		if (n->wire->ops->close)
-			n->wire->ops->close(n->wire);
-		n->wire_open = false;
-	}
+	enc_cable_unplug(&n->wire);
 	if (n->sim) {
 		enc_sim_free(n->sim);
 		n->sim = NULL;
@@ -408,16 +369,12 @@ static int open_sim(struct nic *n, struct vh_err *err)
 	if (r < 0 || (r = enc_spi_open_sim(n->sim, &n->spi)) < 0)
 		return vh_err_set(err, r, "%s: cannot make the simulated chip: %s", n->dev->name,
 				  strerror(-r));
-	r = n->wire->ops->open ? n->wire->ops->open(n->wire, err) : 0;
+	r = enc_cable_plug(&n->wire, n->sim, err);
 	if (r < 0)
 		return r;
-	n->wire_open = true;
-	n->wire->input_hook = wire_input;
-	n->wire->input_hook_arg = n;
 	n->int_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (n->int_fd < 0)
 		return vh_err_set(err, errno, "%s: eventfd: %s", n->dev->name, strerror(errno));
-	enc_sim_set_wire_tx(n->sim, wire_output, n);
 	enc_sim_set_int_notify(n->sim, sim_int, n);
 	return 0;
 }
@@ -434,7 +391,7 @@ static int nic_open(struct vh_dev *dev, struct vh_err *err)
 				  dev->name, dev->mtu);
 	n->irq_fd = n->int_fd = n->wake_fd = n->news_fd = -1;
 	atomic_store(&n->stop, false);
-	if (n->wire)
+	if (n->wire.nic)
 		r = open_sim(n, err);
 	else if (!strncmp(n->where, "unix:", 5))
 		r = enc_spi_open_unix(n->where + 5, &n->spi, err);
@@ -459,7 +416,7 @@ static int nic_open(struct vh_dev *dev, struct vh_err *err)
 	r = enc_chip_init(&n->chip, &cfg);
 	if (r < 0) {
 		vh_err_set(err, r, "%s: the ENC28J60 on %s does not start: %s", dev->name,
-			   n->wire ? "the simulator" : n->where,
+			   n->wire.nic ? "the simulator" : n->where,
 			   n->chip.why[0] ? n->chip.why : strerror(-r));
 		goto fail;
 	}
@@ -474,7 +431,8 @@ static int nic_open(struct vh_dev *dev, struct vh_err *err)
 	}
 	n->started = true;
 	infof(dev->stack, "%s: ENC28J60 EREVID 0x%02x on %s, %s duplex, link %s, %s", dev->name,
-	      n->chip.rev, n->wire ? "a simulated chip" : n->where, n->full_duplex ? "full" : "half",
+	      n->chip.rev, n->wire.nic ? "a simulated chip" : n->where,
+	      n->full_duplex ? "full" : "half",
 	      n->chip.link ? "up" : "down",
 	      n->irq_fd >= 0 || n->int_fd >= 0 ? "interrupt driven" : "polled every 1 ms");
 	return 0;
@@ -567,13 +525,7 @@ static void nic_destroy(struct vh_dev *dev)
 {
 	struct nic *n = dev->priv;
 
-	if (n->wire) {
-		/* never registered: ours to free, as vh_nic_create() says */
-		if (n->wire->ops->destroy)
-			n->wire->ops->destroy(n->wire);
-		free(n->wire);
-		n->wire = NULL;
-	}
+	enc_cable_free(&n->wire);
 	pthread_mutex_destroy(&n->lock);
 }
 
@@ -596,31 +548,6 @@ static const struct vh_dev_ops nic_ops = {
 
 /* ---- spec ------------------------------------------------------------------------ */
 
-static int make_wire(struct vh_stack *st, struct vh_spec *spec, const char *text,
-		     struct vh_dev **ret, struct vh_err *err)
-{
-	struct vh_spec ws;
-	char buf[sizeof(ws.buf)];
-	int r;
-
-	if (enc_wire_spec(text, buf, sizeof(buf)) < 0)
-		return vh_err_set(err, EINVAL, "'%s': sim=%s is not a NIC such as tap:NAME",
-				  spec->text, text);
-	r = vh_spec_parse(buf, &ws, err);
-	if (r < 0)
-		return r;
-	r = vh_nic_create(st, &ws, ret, err);
-	if (r < 0)
-		return r;
-	r = vh_spec_check_unused(&ws, err);
-	if (r < 0) {
-		if ((*ret)->ops->destroy)
-			(*ret)->ops->destroy(*ret);
-		free(*ret);
-	}
-	return r;
-}
-
 static int nic_create(struct vh_stack *st, struct vh_spec *spec, struct vh_dev **ret,
 		      struct vh_err *err)
 {
@@ -628,7 +555,8 @@ static int nic_create(struct vh_stack *st, struct vh_spec *spec, struct vh_dev *
 	const char *speed = vh_spec_get(spec, "speed"), *irq = vh_spec_get(spec, "irq");
 	const char *duplex = vh_spec_get(spec, "duplex");
 	bool spidev = where && strncmp(where, "unix:", 5) != 0;
-	struct vh_dev *dev, *wire = NULL;
+	struct enc_cable wire = {0};
+	struct vh_dev *dev;
 	uint64_t hz = 0;
 	struct nic *n;
 	int r;
@@ -647,15 +575,11 @@ static int nic_create(struct vh_stack *st, struct vh_spec *spec, struct vh_dev *
 					       "only", spec->text, irq);
 	if (duplex && strcmp(duplex, "half") && strcmp(duplex, "full"))
 		return vh_err_set(err, EINVAL, "'%s': duplex=%s: half or full", spec->text, duplex);
-	if (sim && (r = make_wire(st, spec, sim, &wire, err)) < 0)
+	if (sim && (r = enc_cable_new(st, sim, &wire, err)) < 0)
 		return r;
 	dev = vh_dev_alloc(st, &nic_ops, spec->name, sizeof(struct nic));
 	if (!dev) {
-		if (wire) {
-			if (wire->ops->destroy)
-				wire->ops->destroy(wire);
-			free(wire);
-		}
+		enc_cable_free(&wire);
 		return vh_err_set(err, ENOMEM, "out of memory");
 	}
 	n = dev->priv;

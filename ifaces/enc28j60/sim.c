@@ -26,11 +26,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "enc28j60_regs.h"
 #include "fcs.h"
 #include "sim.h"
+#include "timer.h"
 #include "wire/csum.h"
 
 enum {
@@ -185,12 +185,7 @@ static uint64_t rng_next(struct enc_sim *s)
 
 static uint64_t clock_now(const struct enc_sim *s)
 {
-	struct timespec ts;
-
-	if (s->cfg.now_ns)
-		return s->cfg.now_ns(s->cfg.clock_arg);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return s->cfg.now_ns ? s->cfg.now_ns(s->cfg.clock_arg) : vh_now(NULL);
 }
 
 static void mistake(struct enc_sim *s, const char *what)
