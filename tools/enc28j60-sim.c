@@ -138,7 +138,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_SPI_ERRORS:
 			if (vh_parse_u64(optarg, 0, 1000000, &v) < 0)
-				return fail("--spi-errors %s: parts per million, 0-1000000", optarg);
+				return fail("--spi-errors %s: parts per million, 0 to 1000000",
+					    optarg);
 			o->spi_ppm = (uint32_t)v;
 			break;
 		case OPT_LINK_DOWN:
@@ -209,6 +210,8 @@ static int setup(struct sim_tool *t, const struct options *o)
 	sigset_t mask;
 	int r;
 
+	/* A stack only to host the cable NIC: its buffer pool and its log.
+	 * No worker runs and nothing is registered with it. */
 	vh_stack_config_init(&sc);
 	sc.name = "enc28j60-sim";
 	sc.pkt_count = 256;
@@ -221,7 +224,7 @@ static int setup(struct sim_tool *t, const struct options *o)
 	if ((r = enc_cable_new(t->st, o->wire, &t->wire, &err)) < 0 ||
 	    (r = enc_cable_plug(&t->wire, t->sim, &err)) < 0)
 		return fail("--wire %s: %s", o->wire, err.msg[0] ? err.msg : strerror(-r));
-	if (o->spi_ppm)
+	if (o->spi_ppm) /* a noisy bus from the start, for driver robustness tests */
 		enc_sim_inject(t->sim, ENC_SIM_FAULT_SPI_BITS, o->spi_ppm);
 	if ((r = enc_sim_server_new(t->sim, o->spi + 5, &t->srv)) < 0)
 		return fail("--spi %s: %s", o->spi, strerror(-r));
@@ -254,12 +257,14 @@ static int run(struct sim_tool *t)
 		if (next != UINT64_MAX) /* a timed event of the chip (MII, link flap) */
 			timeout = next > now ? (int)((next - now) / 1000000 + 1) : 0;
 		pfd[n++] = (struct pollfd){.fd = t->sfd, .events = POLLIN};
+		/* the cable: a TAP has an fd; a NIC without one is polled on a timer */
 		if (wire->fd >= 0)
 			pfd[n++] = (struct pollfd){.fd = wire->fd, .events = POLLIN};
 		if (wire->poll_ns && (timeout < 0 || (uint64_t)timeout * 1000000 > wire->poll_ns))
 			timeout = (int)(wire->poll_ns / 1000000 + 1);
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
 			return fail("poll: %s", strerror(errno));
+		/* SPI first: a driver waiting on the bus is what keeps frames moving */
 		enc_sim_server_handle(t->srv, pfd, ns);
 		if ((n > ns + 1 && pfd[ns + 1].revents) || wire->poll_ns)
 			wire->ops->poll(wire, 64);

@@ -261,7 +261,7 @@ static int reset_wait(struct enc_chip *c)
 	end = now(c) + CLKRDY_TIMEOUT_NS;
 	while (!c->err && !(rcr(c, ENC_ESTAT) & ENC_ESTAT_CLKRDY)) {
 		if (now(c) > end) {
-			snprintf(c->why, sizeof(c->why), "the oscillator never came ready (CLKRDY)");
+			snprintf(c->why, sizeof(c->why), "the oscillator never came ready");
 			return -ETIMEDOUT;
 		}
 		nap(c, RESET_WAIT_NS / 10);
@@ -326,7 +326,7 @@ int enc_chip_init(struct enc_chip *c, const struct enc_chip_config *cfg)
 	 * waited for in enc_chip_tx */
 	c->eie = ENC_EI_PKT | ENC_EI_LINK | ENC_EI_RXER;
 	bfc(c, ENC_EIR, ENC_EI_ALL);
-	wcr(c, ENC_EIE, ENC_EIE_INTIE | c->eie);
+	wcr(c, ENC_EIE, (c->cfg.polled ? 0 : ENC_EIE_INTIE) | c->eie);
 	bfs(c, ENC_ECON1, ENC_ECON1_RXEN); /* last: everything is ready */
 	return c->err;
 }
@@ -346,7 +346,8 @@ int enc_chip_service(struct enc_chip *c, unsigned *ret_ev)
 	uint8_t eir;
 
 	c->err = 0;
-	bfc(c, ENC_EIE, ENC_EIE_INTIE); /* a new edge only after enc_chip_irq_arm() */
+	if (!c->cfg.polled)
+		bfc(c, ENC_EIE, ENC_EIE_INTIE); /* a new edge only after enc_chip_irq_arm() */
 	eir = rcr(c, ENC_EIR);
 	if (eir & ENC_EI_LINK)
 		link_update(c, &ev);
@@ -364,7 +365,8 @@ int enc_chip_service(struct enc_chip *c, unsigned *ret_ev)
 int enc_chip_irq_arm(struct enc_chip *c)
 {
 	c->err = 0;
-	bfs(c, ENC_EIE, ENC_EIE_INTIE);
+	if (!c->cfg.polled)
+		bfs(c, ENC_EIE, ENC_EIE_INTIE);
 	return c->err;
 }
 
@@ -379,7 +381,7 @@ int enc_chip_check(struct enc_chip *c, unsigned *ret_ev)
 	    (rcr_sure(c, ENC_EIE) & ENC_EI_ALL) != c->eie) {
 		if (c->err)
 			return c->err;
-		snprintf(c->why, sizeof(c->why), "the chip lost its set-up (reset behind our back?)");
+		snprintf(c->why, sizeof(c->why), "the chip lost its set-up (a reset?)");
 		return -ESTALE;
 	}
 	link_update(c, &ev);

@@ -41,6 +41,7 @@ struct enc_chip_config {
 	bool full_duplex;   /* PHY and MAC alike; the chip does not negotiate */
 	bool promisc;       /* every frame with a good CRC */
 	bool multicast;     /* every multicast frame (the stack filters groups) */
+	bool polled;        /* no INT line: INTIE stays off, no edge dance */
 	/* The clock for bounded waits; NULL: CLOCK_MONOTONIC and nanosleep. */
 	uint64_t (*now_ns)(void *arg);
 	void (*sleep_ns)(void *arg, uint64_t ns);

@@ -26,6 +26,7 @@ int enc_gpio_open(const char *spec, int *ret_fd, struct vh_err *err)
 	line = strtoul(colon + 1, &end, 10);
 	if (errno || end == colon + 1 || *end || line > 0xffff) /* a line offset on that chip */
 		return vh_err_set(err, EINVAL, "irq=%s: LINE must be a line number", spec);
+	/* "gpiochip0" names /dev/gpiochip0; a path is taken as it is */
 	snprintf(path, sizeof(path), "%s%.*s", spec[0] == '/' ? "" : "/dev/", (int)(colon - spec),
 		 spec);
 	chip = open(path, O_RDONLY | O_CLOEXEC);
@@ -44,6 +45,7 @@ int enc_gpio_open(const char *spec, int *ret_fd, struct vh_err *err)
 		return vh_err_set(err, r, "irq=%s: cannot request line %lu for falling edges%s: %s",
 				  spec, line, r == -EBUSY ? " (another program holds it)" : "",
 				  strerror(-r));
+	/* the request fd is drained in a poll loop: reads must not block */
 	if (fcntl(req.fd, F_SETFL, O_NONBLOCK) < 0) {
 		r = -errno;
 		close(req.fd);

@@ -181,8 +181,14 @@ static int rx_batch(struct nic *n)
 	return i < pending;
 }
 
+/* Send what the worker queued, a budget at a time so receive keeps up.
+ * Returns 1 when frames are still queued, 0, or a bus error. A frame that
+ * cannot go (16 late collisions) is dropped and counted: the stack's own
+ * retransmissions are the better cure than holding up the queue. */
 static int tx_batch(struct nic *n)
 {
+	bool more;
+
 	for (unsigned i = 0; i < TX_BUDGET; i++) {
 		struct vh_pkt *p;
 		int r;
@@ -204,8 +210,6 @@ static int tx_batch(struct nic *n)
 		if (r < 0)
 			return r;
 	}
-	bool more;
-
 	pthread_mutex_lock(&n->lock);
 	more = n->txq.len > 0;
 	pthread_mutex_unlock(&n->lock);
@@ -223,10 +227,12 @@ static int service(struct nic *n)
 		return r;
 	if (ev & ENC_EV_LINK)
 		publish_link(n);
-	r = rx_batch(n);
-	if (r < 0)
-		return r;
-	more |= r;
+	if (ev & ENC_EV_RX) {
+		r = rx_batch(n);
+		if (r < 0)
+			return r;
+		more |= r;
+	}
 	r = tx_batch(n);
 	if (r < 0)
 		return r;
@@ -257,6 +263,9 @@ static void *nic_main(void *arg)
 	uint64_t next_check = vh_now(NULL) + CHECK_NS, retry_at = 0, backoff = RETRY_MIN_NS;
 	bool broken = false, more = false;
 
+	/* Each round: wait for a reason to look at the chip, look, and once a
+	 * second make sure it is still the chip we set up. Work left over
+	 * (a budget ran out) skips the wait. */
 	while (!atomic_load(&n->stop)) {
 		struct pollfd p[4];
 		int np = 0, timeout = n->irq_fd >= 0 || n->int_fd >= 0 ? IRQ_SAFETY_MS : POLL_MS;
@@ -290,6 +299,8 @@ static void *nic_main(void *arg)
 				efd_drain(p[i].fd);
 		}
 		if (broken) {
+			/* the bus or the chip failed: try again, less and less often,
+			 * while the cable keeps feeding a simulated chip above */
 			if (vh_now(NULL) < retry_at)
 				continue;
 			if (reinit(n) < 0) {
@@ -316,6 +327,7 @@ static void *nic_main(void *arg)
 			pthread_mutex_lock(&n->lock);
 			n->bus_errors++;
 			pthread_mutex_unlock(&n->lock);
+			/* the stack stops sending on a link that is down */
 			n->chip.link = false;
 			publish_link(n);
 			broken = true;
@@ -413,6 +425,7 @@ static int nic_open(struct vh_dev *dev, struct vh_err *err)
 	cfg.full_duplex = n->full_duplex;
 	cfg.promisc = dev->flags & VH_DEV_F_PROMISC;
 	cfg.multicast = dev->nmcast > 0;
+	cfg.polled = n->irq_fd < 0 && n->int_fd < 0;
 	r = enc_chip_init(&n->chip, &cfg);
 	if (r < 0) {
 		vh_err_set(err, r, "%s: the ENC28J60 on %s does not start: %s", dev->name,

@@ -72,7 +72,8 @@ int enc_spi_open_spidev(const char *path, uint32_t speed_hz, struct enc_spi **re
 						  "Raspberry Pi: dtparam=spi=on)", path);
 		return vh_err_set(err, r, "%s: cannot open: %s", path, strerror(-r));
 	}
-	if (ioctl(fd, SPI_IOC_WR_MODE, &mode) < 0 || ioctl(fd, SPI_IOC_WR_BITS_PER_WORD, &bits) < 0 ||
+	if (ioctl(fd, SPI_IOC_WR_MODE, &mode) < 0 ||
+	    ioctl(fd, SPI_IOC_WR_BITS_PER_WORD, &bits) < 0 ||
 	    ioctl(fd, SPI_IOC_WR_MAX_SPEED_HZ, &speed_hz) < 0) {
 		r = -errno;
 		close(fd);
@@ -102,7 +103,8 @@ struct unixspi {
 
 static int unix_connect(struct unixspi *u)
 {
-	struct timeval tv = {ENC_SPI_UNIX_TIMEOUT_MS / 1000, (ENC_SPI_UNIX_TIMEOUT_MS % 1000) * 1000};
+	struct timeval tv = {.tv_sec = ENC_SPI_UNIX_TIMEOUT_MS / 1000,
+			     .tv_usec = (ENC_SPI_UNIX_TIMEOUT_MS % 1000) * 1000};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
 
 	if (fd < 0)
