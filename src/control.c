@@ -54,6 +54,9 @@ struct ctl_cmd {
 
 /* ---- tables and buffers ---------------------------------------------------------------- */
 
+/* A failed allocation is remembered in the table or buffer (oom) and reported
+ * once, by ctl_exec or ctl_handle, so commands need not check every cell. */
+
 void ctl_table_init(struct ctl_table *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -72,6 +75,7 @@ void ctl_buf_free(struct ctl_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* Doubling: a million-route answer costs a few dozen reallocs, not a million. */
 static bool grow(char **p, size_t *cap, size_t need)
 {
 	size_t c = *cap ? *cap : 256;
@@ -136,7 +140,9 @@ static void table_cols(struct ctl_table *t, unsigned numeric, const char *const 
 	t->numeric = numeric;
 }
 
-/* Append one cell; rows are ncols consecutive cells. */
+/* Append one cell; rows are ncols consecutive cells. Cells are NUL-terminated
+ * strings packed in one arena and found by offset (offsets survive realloc),
+ * so a table is two growing allocations rather than one per cell. */
 static void cell(struct ctl_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void cell(struct ctl_table *t, const char *fmt, ...)
 {
@@ -201,7 +207,8 @@ static void json_val(const struct ctl_table *t, struct ctl_buf *b, unsigned row,
 static void render_json(const struct ctl_table *t, struct ctl_buf *b)
 {
 	if (t->nested) {
-		/* {"ip": {"in_receives": 3, ...}, ...}: rows arrive grouped by their first column. */
+		/* {"ip": {"in_receives": 3, ...}, ...}. Rows must arrive grouped by their first
+		 * column (vh_stack_counters gives each scope in one run), or a key would repeat. */
 		buf_puts(b, "{");
 		for (unsigned r = 0; r < t->nrows; r++) {
 			bool first = r == 0 || strcmp(cell_at(t, r, 0), cell_at(t, r - 1, 0));
@@ -234,6 +241,7 @@ static void render_json(const struct ctl_table *t, struct ctl_buf *b)
 	buf_puts(b, t->nrows ? "\n]\n" : "]\n");
 }
 
+/* Two passes, widths first, so every column lines up whatever its longest cell. */
 static void render_text(const struct ctl_table *t, struct ctl_buf *b)
 {
 	size_t w[CTL_COLS_MAX];
@@ -685,6 +693,9 @@ static int keyword(const struct ctl_cmd *c, const char *w)
 	return -1;
 }
 
+/* The words after the verb, against the command's row: positionals while the
+ * word is not one of its keywords, then keyword/value pairs, each at most once;
+ * then what is required must be there. */
 static int parse_args(const struct ctl_cmd *c, char **w, unsigned n, struct ctl_req *q,
 		      struct vh_err *err)
 {
@@ -730,6 +741,8 @@ named:
 	return r;
 }
 
+/* For error lines that say what would have been right: the objects, or one
+ * object's verbs, straight from the table so they never go stale. */
 static void list_objects(char *buf, size_t size)
 {
 	size_t len = 0;
@@ -752,6 +765,8 @@ static void list_verbs(const char *object, char *buf, size_t size)
 						len ? ", " : "", commands[i].verb);
 }
 
+/* Bytes first (bound, alphabet), then words, then the table: each step can
+ * trust what the one before checked. */
 int ctl_parse(const char *line, size_t len, struct ctl_req *ret, struct vh_err *err)
 {
 	char text[CTL_REQ_MAX + 1], *w[CTL_WORDS_MAX], names[128];
@@ -830,6 +845,8 @@ static void reply(struct ctl_buf *out, bool ok, const char *payload, size_t len)
 	buf_add(out, payload, len);
 }
 
+/* Parsing and rendering run on the caller's thread; only ctl_exec runs on the
+ * worker, so the worker spends no time on text. */
 void ctl_handle(struct vh_stack *st, const char *line, size_t len, struct ctl_buf *out)
 {
 	struct vh_err err = {{0}};
