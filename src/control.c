@@ -809,8 +809,9 @@ int ctl_parse(const char *line, size_t len, struct ctl_req *ret, struct vh_err *
 		if (v) {
 			c = v;
 			i++;
-		} else if (!c->pos[0]) {
-			/* Only a command taking a positional may have a word that is not a verb. */
+		} else if (!c->pos[0] && keyword(c, w[i]) < 0) {
+			/* Without a verb the next word must be an argument of the default verb
+			 * ("link tap0", "addr dev tap0"); anything else is a mistyped verb. */
 			list_verbs(c->object, names, sizeof(names));
 			return vh_err_set(err, EINVAL, "%s: unknown action '%.40s' (use %s)",
 					  c->object, w[i], names);

@@ -291,13 +291,15 @@ int ctl_start(struct vh_stack *st, const char *path, struct ctl_server **ret, st
 	r = listen_on(srv, err);
 	if (r < 0)
 		goto fail;
+	/* Logged before the thread starts: once it runs, a request may change the log
+	 * level on the worker, and this thread must not read it any more. */
+	infof(st, "control socket %s", srv->path);
 	r = pthread_create(&srv->thread, NULL, server_main, srv);
 	if (r) {
 		unlink(srv->path);
 		r = vh_err_set(err, r, "cannot start the control thread: %s", strerror(r));
 		goto fail;
 	}
-	infof(st, "control socket %s", srv->path);
 	*ret = srv;
 	return 0;
 fail:

@@ -50,6 +50,8 @@ static void test_parse_ok(void)
 	CHECK_EQ(parse("neigh add 192.0.2.9 lladdr 02:00:00:00:00:09 dev tap0", &q, &err), 0);
 	CHECK_EQ(q.mac[5], 9);
 	CHECK_EQ(parse("neigh del 192.0.2.9", &q, &err), 0);
+	CHECK_EQ(parse("addr dev tap0", &q, &err), 0);
+	CHECK(!strcmp(q.dev, "tap0"));
 	CHECK_EQ(parse("link tap0", &q, &err), 0);
 	CHECK(!strcmp(q.dev, "tap0"));
 	CHECK_EQ(parse("stats ip", &q, &err), 0);
@@ -87,6 +89,7 @@ static void test_parse_errors(void)
 	expect_err("-x route", EINVAL, "unknown request flag");
 	expect_err("frobnicate", EINVAL, "unknown command 'frobnicate'");
 	expect_err("route bogus", EINVAL, "unknown action 'bogus'");
+	expect_err("addr bogus", EINVAL, "unknown action 'bogus' (use show, add, del)");
 	expect_err("route add", EINVAL, "missing PREFIX/N");
 	expect_err("route add 198.51.100.0/24", EINVAL, "needs via GATEWAY or dev NAME");
 	expect_err("route add 198.51.100.1/24 via 192.0.2.1", EINVAL, "host bits");
