@@ -137,25 +137,27 @@ static bool client_read(struct ctl_server *srv, struct ctl_client *c)
 	return client_serve(srv, c);
 }
 
-static void accept_one(struct ctl_server *srv)
+/* Take one waiting connection; false when none is left. */
+static bool accept_one(struct ctl_server *srv)
 {
 	static const char busy[] = "error 46\nvhost is busy: too many control clients at once\n";
 	int fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0)
-		return;
+		return errno == EINTR || errno == ECONNABORTED;
 	for (unsigned i = 0; i < CTL_CLIENTS_MAX; i++) {
 		struct ctl_client *c = &srv->clients[i];
 		if (c->fd >= 0)
 			continue;
 		c->fd = fd;
 		c->last_ms = now_ms();
-		return;
+		return true;
 	}
 	/* Fits in any socket buffer, so a non-blocking send is all or nothing. */
 	if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
 	}
 	close(fd);
+	return true;
 }
 
 static void *server_main(void *arg)
@@ -199,8 +201,10 @@ static void *server_main(void *arg)
 			if (!alive)
 				client_close(c);
 		}
+		/* The whole backlog at once: a burst of clients should not wait a poll round each. */
 		if (pfd[1].revents & POLLIN)
-			accept_one(srv);
+			while (accept_one(srv))
+				;
 	}
 	return NULL;
 }
