@@ -120,7 +120,8 @@ static size_t vfmt(char *tmp, size_t size, const char *fmt, va_list ap)
 	return n < 0 ? 0 : ((size_t)n < size ? (size_t)n : size - 1);
 }
 
-static void buf_printf(struct ctl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void buf_printf(struct ctl_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void buf_printf(struct ctl_buf *b, const char *fmt, ...)
 {
 	char tmp[256];
@@ -189,7 +190,8 @@ static void json_str(struct ctl_buf *b, const char *s)
 		if (c == '"' || c == '\\')
 			buf_printf(b, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)
-			buf_printf(b, "\\u%04x", c); /* names are ASCII; anything else stays valid JSON */
+			/* Names are ASCII; should anything else get in, the JSON stays valid. */
+			buf_printf(b, "\\u%04x", c);
 		else
 			buf_add(b, (const char *)&c, 1);
 	}
@@ -377,7 +379,8 @@ static int route_add(struct ctl_ctx *x)
 {
 	const struct ctl_req *q = x->req;
 
-	return rt_add(x->st, q->prefix, q->plen, q->gateway, x->dev, q->metric, RT_F_STATIC, x->err);
+	return rt_add(x->st, q->prefix, q->plen, q->gateway, x->dev, q->metric, RT_F_STATIC,
+		      x->err);
 }
 
 static int route_del(struct ctl_ctx *x)
@@ -481,7 +484,7 @@ static int stats_show(struct ctl_ctx *x)
 	vh_stack_counters(x->st, stats_row, &w);
 	if (w.scope[0] && !w.matched)
 		return vh_err_set(x->err, ENOENT,
-				  "no counters in scope '%s' (try ip, icmp, arp, route, drop, dev)",
+				  "no counters in scope '%s' (try ip, icmp, arp, route, drop, dev, ctl)",
 				  w.scope);
 	return 0;
 }
@@ -804,7 +807,8 @@ int ctl_parse(const char *line, size_t len, struct ctl_req *ret, struct vh_err *
 	if (i < n) {
 		const struct ctl_cmd *v = NULL;
 		for (unsigned k = 0; k < NCOMMANDS && !v; k++)
-			if (!strcmp(commands[k].object, c->object) && !strcmp(commands[k].verb, w[i]))
+			if (!strcmp(commands[k].object, c->object) &&
+			    !strcmp(commands[k].verb, w[i]))
 				v = &commands[k];
 		if (v) {
 			c = v;

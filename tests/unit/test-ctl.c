@@ -145,7 +145,11 @@ static int fake_poll(struct vh_dev *dev, unsigned budget)
 	return 0;
 }
 
-static const struct vh_dev_ops fake_ops = {.kind = "fake", .transmit = fake_xmit, .poll = fake_poll};
+static const struct vh_dev_ops fake_ops = {
+	.kind = "fake",
+	.transmit = fake_xmit,
+	.poll = fake_poll,
+};
 
 static struct vh_stack *new_stack(void)
 {
@@ -376,10 +380,17 @@ static void test_server(void)
 	CHECK_EQ(sb.st_mode & 0777, 0600);
 	CHECK(S_ISSOCK(sb.st_mode));
 
+	/* One per stack. */
+	CHECK_EQ(ctl_start(st, path, &srv2, &err), -EALREADY);
+	CHECK(srv2 == NULL);
+
 	/* A live one is refused and left alone. */
-	CHECK_EQ(ctl_start(st, path, &srv2, &err), -EADDRINUSE);
+	struct vh_stack *st2 = new_stack();
+	CHECK_EQ(ctl_start(st2, path, &srv2, &err), -EADDRINUSE);
 	CHECK(strstr(err.msg, "another vhost") != NULL);
 	CHECK(srv2 == NULL);
+	CHECK(st2->ctl == NULL);
+	vh_stack_free(st2);
 
 	/* Two requests on one connection, answered in order; the reply is framed. */
 	CHECK_EQ(ask(path, "forward on\nforward\n", reply, sizeof(reply)), 0);
@@ -396,8 +407,21 @@ static void test_server(void)
 	free(big);
 	CHECK_EQ(ask(path, "link\n", reply, sizeof(reply)), 0);
 	CHECK(strstr(reply, "eth0") != NULL);
+	CHECK_EQ(ask(path, "route add 198.51", reply, sizeof(reply)), 0);
+	CHECK_EQ(reply[0], 0);
+
+	/* What the socket saw is counted among the stack's counters: six connections
+	 * and the second stack's liveness probe; the request asking is not counted yet. */
+	CHECK_EQ(ask(path, "stats ctl\n", reply, sizeof(reply)), 0);
+	CHECK(strstr(reply, "ctl    accepted           7\n") != NULL);
+	CHECK(strstr(reply, "ctl    requests           5\n") != NULL);
+	CHECK(strstr(reply, "ctl    refused            2\n") != NULL);
+	CHECK(strstr(reply, "ctl    too_long           1\n") != NULL);
+	CHECK(strstr(reply, "ctl    hangup_midrequest  1\n") != NULL);
+	CHECK(strstr(reply, "ctl    busy               0\n") != NULL);
 
 	ctl_stop(srv);
+	CHECK(st->ctl == NULL);
 	CHECK_EQ(stat(path, &sb), -1);
 	CHECK_EQ(errno, ENOENT);
 	rmdir(dir);
