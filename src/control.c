@@ -35,6 +35,8 @@ enum {
 	CTL_A_LEVEL = 1u << 8,  /* a log level */
 };
 
+#define CTL_KW_MAX 3
+
 struct ctl_ctx;
 typedef int (*ctl_exec_fn)(struct ctl_ctx *x);
 
@@ -46,7 +48,7 @@ struct ctl_cmd {
 	struct {
 		const char *word;
 		unsigned kind;
-	} kw[3];                  /* keyword arguments, any order */
+	} kw[CTL_KW_MAX];         /* keyword arguments, any order */
 	unsigned required;        /* kinds that must be present */
 	unsigned any;             /* at least one of these kinds must be present */
 	ctl_exec_fn exec;
@@ -370,7 +372,7 @@ static int route_show(struct ctl_ctx *x)
 	static const char *const cols[] = {"destination", "gateway", "dev", "metric", "proto",
 					   "hits", NULL};
 
-	table_cols(x->t, 1u << 3 | 1u << 5, cols);
+	table_cols(x->t, 1u << 3 | 1u << 5, cols); /* metric and hits are numbers */
 	rt_foreach(x->st, route_row, x->t);
 	return 0;
 }
@@ -433,7 +435,7 @@ static int link_show(struct ctl_ctx *x)
 					   "lladdr", NULL};
 	char m[VH_MAC_STR];
 
-	table_cols(x->t, 1u << 0 | 1u << 5, cols);
+	table_cols(x->t, 1u << 0 | 1u << 5, cols); /* index and mtu are numbers */
 	for (struct vh_dev *d = x->st->devs; d; d = d->next) {
 		if (x->dev && d != x->dev)
 			continue;
@@ -551,7 +553,7 @@ static const struct ctl_cmd commands[] = {
 	 {{"lladdr", CTL_A_LLADDR}, {"dev", CTL_A_DEV}}, CTL_A_ADDR | CTL_A_LLADDR | CTL_A_DEV, 0,
 	 neigh_add},
 	{"neigh", "del", "A.B.C.D", {CTL_A_ADDR}, {{0}}, CTL_A_ADDR, 0, neigh_del},
-	{"link", "show", "[NAME]", {CTL_A_DEV}, {{0}}, 0, 0, link_show},
+	{"link", "show", "[[dev] NAME]", {CTL_A_DEV}, {{"dev", CTL_A_DEV}}, 0, 0, link_show},
 	{"stats", "show", "[SCOPE]", {CTL_A_SCOPE}, {{0}}, 0, 0, stats_show},
 	{"forward", "show", "", {0}, {{0}}, 0, 0, forward_show},
 	{"forward", "on", "", {0}, {{0}}, 0, 0, forward_on},
@@ -681,7 +683,7 @@ static int parse_value(unsigned kind, const char *w, struct ctl_req *q, struct v
 
 static const char *kind_name(const struct ctl_cmd *c, unsigned kind)
 {
-	for (unsigned k = 0; k < 3 && c->kw[k].word; k++)
+	for (unsigned k = 0; k < CTL_KW_MAX && c->kw[k].word; k++)
 		if (c->kw[k].kind == kind)
 			return c->kw[k].word;
 	return kind == CTL_A_PREFIX ? "PREFIX/N" : kind == CTL_A_CIDR ? "A.B.C.D/N"
@@ -690,7 +692,7 @@ static const char *kind_name(const struct ctl_cmd *c, unsigned kind)
 
 static int keyword(const struct ctl_cmd *c, const char *w)
 {
-	for (unsigned k = 0; k < 3 && c->kw[k].word; k++)
+	for (unsigned k = 0; k < CTL_KW_MAX && c->kw[k].word; k++)
 		if (!strcmp(c->kw[k].word, w))
 			return (int)k;
 	return -1;

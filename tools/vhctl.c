@@ -36,7 +36,7 @@ static void usage(FILE *f)
 		"  route   [show | add PREFIX/N|default [via A] [dev NAME] [metric N]\n"
 		"                | del PREFIX/N|default [via A] [dev NAME]]\n"
 		"  neigh   [show [dev NAME] | add A lladdr MAC dev NAME | del A]\n"
-		"  link    [show [NAME]]\n"
+		"  link    [show [[dev] NAME]]\n"
 		"  stats   [show [SCOPE]]    every counter; SCOPE: ip, icmp, arp, route, drop, dev,\n"
 		"                            ctl...\n"
 		"  forward [show | on | off]\n"

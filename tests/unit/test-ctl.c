@@ -52,6 +52,8 @@ static void test_parse_ok(void)
 	CHECK_EQ(parse("neigh del 192.0.2.9", &q, &err), 0);
 	CHECK_EQ(parse("addr dev tap0", &q, &err), 0);
 	CHECK(!strcmp(q.dev, "tap0"));
+	CHECK_EQ(parse("link dev tap0", &q, &err), 0);
+	CHECK(!strcmp(q.dev, "tap0"));
 	CHECK_EQ(parse("link tap0", &q, &err), 0);
 	CHECK(!strcmp(q.dev, "tap0"));
 	CHECK_EQ(parse("stats ip", &q, &err), 0);
@@ -101,6 +103,7 @@ static void test_parse_errors(void)
 	expect_err("route add 198.51.100.0/24 via 192.0.2.1 metric 4294967296", EINVAL, "metric");
 	expect_err("route add 198.51.100.0/24 via 192.0.2.1 color red", EINVAL, "unexpected 'color'");
 	expect_err("route show extra", EINVAL, "unexpected 'extra'");
+	expect_err("link tap0 dev tap1", EINVAL, "'dev' given twice");
 	expect_err("addr add 192.0.2.7/24", EINVAL, "missing dev");
 	expect_err("addr add 192.0.2.7 dev x", EINVAL, "not ADDRESS/LEN");
 	expect_err("addr add 192.0.2.7/24 dev aaaaaaaaaaaaaaaaaaaaaaaa", EINVAL, "longer than 15");
