@@ -24,7 +24,7 @@
 #define CTL_REQ_MAX 4096     /* longest request line, without its newline */
 #define CTL_WORDS_MAX 16     /* words in a request */
 #define CTL_CLIENTS_MAX 32   /* clients served at once; more are told "busy" and closed */
-#define CTL_IDLE_MS 10000    /* a client silent this long mid-request is dropped */
+#define CTL_IDLE_MS 10000    /* a client that neither sends nor reads this long is dropped */
 #define CTL_SCOPE_MAX 32
 
 struct ctl_cmd;
