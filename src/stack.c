@@ -93,6 +93,17 @@ int vh_stack_new(const struct vh_stack_config *cfg, struct vh_stack **ret)
 	arp_init(st);
 	ipv4_init(st);
 	icmp_init(st);
+	udp_init(st);
+	tcp_init(st);
+	if (!st->tcp.hash || sock_init(st) < 0) {
+		/* Nothing runs yet: undo in reverse. */
+		tcp_fini(st);
+		ipv4_fini(st);
+		arp_fini(st);
+		rt_fini(st);
+		r = -ENOMEM;
+		goto fail;
+	}
 	*ret = st;
 	return 0;
 fail:
@@ -109,6 +120,9 @@ void vh_stack_free(struct vh_stack *st)
 	if (!st)
 		return;
 	vh_stack_stop(st);
+	tcp_fini(st);
+	sock_fini(st);
+	udp_fini(st);
 	ipv4_fini(st);
 	arp_fini(st);
 	/* Impairment delay lines hold timers inside devices: cancel before freeing them. */

@@ -19,7 +19,10 @@
 #include "log.h"
 #include "pkt.h"
 #include "routing/route.h"
+#include "sock.h"
+#include "tcp/tcp.h"
 #include "timer.h"
+#include "udp.h"
 #include "vh.h"
 
 #define VH_INQ_MAX 1024      /* frames queued to the worker from other threads */
@@ -46,6 +49,9 @@ struct vh_stack {
 	struct ipv4_state ip;
 	struct icmp_state icmp;
 	struct rt_table rt;
+	struct udp_state udp;
+	struct tcp_state tcp;
+	struct sock_state sock;
 
 	struct vh_pktq backlog;   /* worker-only: IPv4 packets to ourselves */
 	uint64_t drops[VH_DROP__MAX];

@@ -15,6 +15,7 @@
 
 #include "dev.h"
 #include "ifaces/registry.h"
+#include "services.h"
 #include "spec.h"
 #include "stack.h"
 #include "vh.h"
@@ -27,6 +28,8 @@ struct options {
 	const char *routes[MAX_LIST];
 	unsigned nroutes;
 	const char *gateway;
+	const char *services[MAX_LIST];
+	unsigned nservices;
 	bool forward;
 	int verbosity;
 	int log_level; /* -1: from -v/-q */
@@ -56,6 +59,10 @@ static void usage(FILE *f)
 		"  --route P/N,via=A[,dev=NAME][,metric=M]\n"
 		"                      a static route; repeatable\n"
 		"  --gateway A         the default route's next hop\n"
+		"\nServices (on every address of this host):\n"
+		"  --service NAME[:PORT][,root=DIR]\n"
+		"                      echo (7), discard (9), chargen (19) or http (80, needs\n"
+		"                      root=DIR: static files); repeatable\n"
 		"\nOther:\n"
 		"  -v, --verbose       more log (repeat for debug, trace with packet dumps)\n"
 		"  -q, --quiet         errors only\n"
@@ -80,7 +87,7 @@ static int fail(const char *fmt, ...)
 	return 2;
 }
 
-enum { OPT_LOG_LEVEL = 256, OPT_FORWARD, OPT_ROUTE, OPT_GATEWAY };
+enum { OPT_LOG_LEVEL = 256, OPT_FORWARD, OPT_ROUTE, OPT_GATEWAY, OPT_SERVICE };
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -89,6 +96,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"forward", no_argument, NULL, OPT_FORWARD},
 		{"route", required_argument, NULL, OPT_ROUTE},
 		{"gateway", required_argument, NULL, OPT_GATEWAY},
+		{"service", required_argument, NULL, OPT_SERVICE},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -119,6 +127,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_GATEWAY:
 			o->gateway = optarg;
+			break;
+		case OPT_SERVICE:
+			if (o->nservices == MAX_LIST)
+				return fail("too many --service options (at most %d)", MAX_LIST);
+			o->services[o->nservices++] = optarg;
 			break;
 		case 'v':
 			o->verbosity++;
@@ -197,6 +210,7 @@ int main(int argc, char **argv)
 	struct options o;
 	struct vh_stack_config cfg;
 	struct vh_stack *st;
+	struct services *svs = NULL;
 	struct vh_err err = {{0}};
 	sigset_t sigs;
 	int r, sig;
@@ -221,6 +235,13 @@ int main(int argc, char **argv)
 	else
 		cfg.log_level = o.verbosity >= 2 ? VH_LOG_TRACE
 						 : (o.verbosity == 1 ? VH_LOG_DEBUG : VH_LOG_INFO);
+	for (unsigned i = 0; i < o.nservices; i++) {
+		r = services_add(&svs, o.services[i], &err);
+		if (r < 0) {
+			services_free(svs);
+			return fail("%s", err.msg[0] ? err.msg : strerror(-r));
+		}
+	}
 	r = vh_stack_new(&cfg, &st);
 	if (r < 0)
 		return fail("cannot create the stack: %s", strerror(-r));
@@ -254,16 +275,21 @@ int main(int argc, char **argv)
 		vh_err_set(&err, r, "cannot start the worker: %s", strerror(-r));
 		goto fail_stack;
 	}
+	r = services_start(svs, st, &err);
+	if (r < 0)
+		goto fail_stack;
 	do {
 		sig = 0;
 		if (sigwait(&sigs, &sig) != 0)
 			break;
 	} while (sig == SIGHUP); /* reserved for reopening logs; keep running */
+	services_free(svs);
 	vh_stack_stop(st);
 	vh_stack_free(st);
 	return 0;
 
 fail_stack:
+	services_free(svs);
 	vh_stack_free(st);
 	return fail("%s", err.msg[0] ? err.msg : strerror(-r));
 }
