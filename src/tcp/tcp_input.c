@@ -481,9 +481,13 @@ static int sync_input(struct tcp_conn *c, struct wire_tcp *t)
 		rwnd = tcp_rcv_window(c);
 	{
 		bool ok;
+		/* A segment without data is taken anywhere from RCV.NXT to a window's worth
+		 * beyond, even when our window is zero: a peer that pushed bytes into a window
+		 * we then closed has SND.NXT past our RCV.NXT, and refusing its ACKs would
+		 * deadlock both directions. The ACK field is still checked on its own. */
 		if (len == 0)
-			ok = rwnd == 0 ? seq == c->rcv_nxt
-				       : seq_le(c->rcv_nxt, seq) && seq_lt(seq, c->rcv_nxt + rwnd);
+			ok = seq_le(c->rcv_nxt, seq) &&
+			     seq_le(seq, c->rcv_nxt + (rwnd > 65535 ? rwnd : 65535));
 		else
 			ok = rwnd != 0 &&
 			     ((seq_le(c->rcv_nxt, seq) && seq_lt(seq, c->rcv_nxt + rwnd)) ||

@@ -66,6 +66,11 @@ int tcp_send_segment(struct tcp_conn *c, uint8_t flags, uint32_t seq, uint32_t l
 		flags |= TCP_ACK;
 	build_opts(c, flags, &o);
 	olen = wire_tcp_opts_len(&o);
+	/* SACK blocks ride on data segments only as far as the MTU leaves room. */
+	while (o.nsack && len && len + olen > (uint32_t)c->mss + (c->ts_ok ? 12 : 0)) {
+		o.nsack--;
+		olen = wire_tcp_opts_len(&o);
+	}
 	p = vh_pkt_alloc(st, (uint32_t)(TCP_HDR_MIN + olen + len));
 	if (!p) {
 		vh_drop(st, NULL, NULL, VH_DROP_NOMEM);
