@@ -51,6 +51,7 @@
 #define LPM_ROOT_SHIFT (32 - LPM_ROOT_BITS)
 #define LPM_NODE_BITS 8
 #define LPM_NODE_SLOTS (1u << LPM_NODE_BITS)
+/* A node index must fit the 24-bit payload of a slot. */
 #define LPM_MAX_NODES (1u << 24)
 #define LPM_NO_NODE UINT32_MAX
 /* Smallest node array worth allocating (64 KiB); also the trim floor. */

@@ -19,6 +19,7 @@
 #include "ifaces/registry.h"
 #include "impair.h"
 #include "ipv4.h"
+#include "routing/forward.h"
 #include "spec.h"
 #include "stack.h"
 #include "wire/ipv4.h"
@@ -93,6 +94,7 @@ int vh_stack_new(const struct vh_stack_config *cfg, struct vh_stack **ret)
 	arp_init(st);
 	ipv4_init(st);
 	icmp_init(st);
+	fwd_init(st);
 	udp_init(st);
 	tcp_init(st);
 	if (!st->tcp.hash || sock_init(st) < 0) {
@@ -366,6 +368,12 @@ int vh_stack_call(struct vh_stack *st, int (*fn)(struct vh_stack *st, void *arg)
 void vh_stack_set_log_level(struct vh_stack *st, enum vh_log_level level)
 {
 	st->log.level = level;
+}
+
+void vh_stack_set_log_sink(struct vh_stack *st, vh_log_sink sink, void *arg)
+{
+	st->log.sink = sink;
+	st->log.arg = arg;
 }
 
 void vh_stack_set_forwarding(struct vh_stack *st, bool on)

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "dev.h"
 #include "ifaces/registry.h"
 #include "services.h"
@@ -30,6 +32,7 @@ struct options {
 	const char *gateway;
 	const char *services[MAX_LIST];
 	unsigned nservices;
+	const char *control; /* NULL: the default path; "none": no control socket */
 	bool forward;
 	int verbosity;
 	int log_level; /* -1: from -v/-q */
@@ -63,6 +66,9 @@ static void usage(FILE *f)
 		"  --service NAME[:PORT][,root=DIR]\n"
 		"                      echo (7), discard (9), chargen (19) or http (80, needs\n"
 		"                      root=DIR: static files); repeatable\n"
+		"\nControl:\n"
+		"  --control PATH      the control socket for vhctl (default /run/vhost/vhost.sock\n"
+		"                      for root, else $XDG_RUNTIME_DIR/vhost.sock); 'none': no socket\n"
 		"\nOther:\n"
 		"  -v, --verbose       more log (repeat for debug, trace with packet dumps)\n"
 		"  -q, --quiet         errors only\n"
@@ -87,7 +93,39 @@ static int fail(const char *fmt, ...)
 	return 2;
 }
 
-enum { OPT_LOG_LEVEL = 256, OPT_FORWARD, OPT_ROUTE, OPT_GATEWAY, OPT_SERVICE };
+/* While the stack is being built, log lines wait here: if the setup fails, the
+ * user sees only the one line naming the cause; if it succeeds, they are
+ * printed as if nothing had waited. */
+#define SETUP_LOG_LINES 256
+struct setup_log {
+	char *lines[SETUP_LOG_LINES];
+	unsigned n, lost;
+};
+
+static void setup_sink(void *arg, enum vh_log_level level, const char *line)
+{
+	struct setup_log *l = arg;
+
+	(void)level;
+	if (l->n < SETUP_LOG_LINES && (l->lines[l->n] = strdup(line)))
+		l->n++;
+	else
+		l->lost++;
+}
+
+static void setup_log_end(struct setup_log *l, bool print)
+{
+	for (unsigned i = 0; i < l->n; i++) {
+		if (print)
+			fprintf(stderr, "%s\n", l->lines[i]);
+		free(l->lines[i]);
+	}
+	if (print && l->lost)
+		fprintf(stderr, "(%u setup log lines not shown)\n", l->lost);
+	l->n = l->lost = 0;
+}
+
+enum { OPT_LOG_LEVEL = 256, OPT_FORWARD, OPT_ROUTE, OPT_GATEWAY, OPT_CONTROL, OPT_SERVICE };
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -97,6 +135,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"route", required_argument, NULL, OPT_ROUTE},
 		{"gateway", required_argument, NULL, OPT_GATEWAY},
 		{"service", required_argument, NULL, OPT_SERVICE},
+		{"control", required_argument, NULL, OPT_CONTROL},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -132,6 +171,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (o->nservices == MAX_LIST)
 				return fail("too many --service options (at most %d)", MAX_LIST);
 			o->services[o->nservices++] = optarg;
+			break;
+		case OPT_CONTROL:
+			if (!optarg[0])
+				return fail("--control needs a path, or 'none'");
+			o->control = optarg;
 			break;
 		case 'v':
 			o->verbosity++;
@@ -205,13 +249,46 @@ static int add_route(struct vh_stack *st, const char *text, struct vh_err *err)
 	return 0;
 }
 
+/* An explicit --control PATH that cannot be served is fatal. The default path
+ * is best effort: a second vhost (a test beside a running one) still runs,
+ * and says why it has no control socket. */
+static int start_control(struct vh_stack *st, const char *path, struct ctl_server **ret,
+			 struct vh_err *err)
+{
+	char def[108];
+	int r;
+
+	if (path && !strcmp(path, "none"))
+		return 0;
+	if (path)
+		return ctl_start(st, path, ret, err);
+	if (ctl_default_path(def, sizeof(def)) < 0) {
+		fprintf(stderr, "vhost: no control socket: $XDG_RUNTIME_DIR is not set; "
+				"use --control PATH\n");
+		return 0;
+	}
+	if (geteuid() == 0 && mkdir("/run/vhost", 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "vhost: no control socket: cannot create /run/vhost: %s\n",
+			strerror(errno));
+		return 0;
+	}
+	r = ctl_start(st, def, ret, err);
+	if (r < 0) {
+		fprintf(stderr, "vhost: no control socket: %s (use --control PATH)\n", err->msg);
+		err->msg[0] = 0;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	struct vh_stack_config cfg;
 	struct vh_stack *st;
+	struct ctl_server *ctl = NULL;
 	struct services *svs = NULL;
 	struct vh_err err = {{0}};
+	struct setup_log setup = {0};
 	sigset_t sigs;
 	int r, sig;
 
@@ -235,6 +312,8 @@ int main(int argc, char **argv)
 	else
 		cfg.log_level = o.verbosity >= 2 ? VH_LOG_TRACE
 						 : (o.verbosity == 1 ? VH_LOG_DEBUG : VH_LOG_INFO);
+	cfg.log_sink = setup_sink;
+	cfg.log_arg = &setup;
 	for (unsigned i = 0; i < o.nservices; i++) {
 		r = services_add(&svs, o.services[i], &err);
 		if (r < 0) {
@@ -270,11 +349,16 @@ int main(int argc, char **argv)
 	if (o.forward)
 		vh_stack_set_forwarding(st, true);
 
+	setup_log_end(&setup, true);
+	vh_stack_set_log_sink(st, NULL, NULL);
 	r = vh_stack_start(st);
 	if (r < 0) {
 		vh_err_set(&err, r, "cannot start the worker: %s", strerror(-r));
 		goto fail_stack;
 	}
+	r = start_control(st, o.control, &ctl, &err);
+	if (r < 0)
+		goto fail_stack;
 	r = services_start(svs, st, &err);
 	if (r < 0)
 		goto fail_stack;
@@ -283,13 +367,17 @@ int main(int argc, char **argv)
 		if (sigwait(&sigs, &sig) != 0)
 			break;
 	} while (sig == SIGHUP); /* reserved for reopening logs; keep running */
+	/* The control thread calls into the worker: it goes first. */
+	ctl_stop(ctl);
 	services_free(svs);
 	vh_stack_stop(st);
 	vh_stack_free(st);
 	return 0;
 
 fail_stack:
+	ctl_stop(ctl);
 	services_free(svs);
 	vh_stack_free(st);
+	setup_log_end(&setup, false);
 	return fail("%s", err.msg[0] ? err.msg : strerror(-r));
 }

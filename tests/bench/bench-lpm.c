@@ -174,7 +174,7 @@ static int run(size_t nroutes, size_t nlookups, size_t nnaive, uint64_t seed)
 	if (nnaive) {
 		double nps = time_naive(r, nroutes, addrs, nnaive);
 
-		printf("%8s naive: %.3f M lookups/s (%zu lookups); lpm is %.0fx faster\n", "",
+		printf("%8s naive: %.3f M lookups/s (%zu lookups); lpm is %.1fx faster\n", "",
 		       nps / 1e6, nnaive, lps / nps);
 	} else {
 		printf("%8s naive: skipped (a full scan per lookup would take hours here)\n", "");
