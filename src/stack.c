@@ -132,6 +132,8 @@ void vh_stack_free(struct vh_stack *st)
 		if (d->impair) {
 			vh_timer_cancel(st, &d->impair->in.timer);
 			vh_timer_cancel(st, &d->impair->out.timer);
+			vh_timer_cancel(st, &d->impair->in.hold_timer);
+			vh_timer_cancel(st, &d->impair->out.hold_timer);
 		}
 	vh_dev_close_all(st);
 	rt_fini(st);

@@ -142,6 +142,7 @@ struct tcp_conn {
 
 	/* Congestion control (RFC 5681, RFC 6582) and RTT (RFC 6298). */
 	uint32_t cwnd, ssthresh, recover, rtx_next;
+	uint32_t rtx_mark;           /* SND.MAX when the hole at SND.UNA was last resent */
 	unsigned dupacks;
 	bool in_recovery;
 	uint64_t srtt, rttvar, rto;  /* ns */

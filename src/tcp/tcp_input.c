@@ -247,7 +247,8 @@ static void enter_recovery(struct tcp_conn *c)
 	c->rtx_next = c->snd_una;
 	c->st->tcp.stats.fast_retrans++;
 	tcp_retransmit_hole(c);
-	c->cwnd = c->ssthresh + 3u * c->mss;
+	/* With SACK the pipe estimate replaces NewReno's artificial inflation (RFC 6675). */
+	c->cwnd = c->sack_ok ? c->ssthresh : c->ssthresh + 3u * c->mss;
 }
 
 /* An ACK that moves SND.UNA forward (RFC 9293 §3.10.7.4 fifth step, ESTABLISHED). */
@@ -286,8 +287,10 @@ static void new_ack(struct tcp_conn *c, const struct wire_tcp *t)
 		} else {
 			/* Partial acknowledgment: the next hole is lost too. */
 			tcp_retransmit_hole(c);
-			c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
-			c->cwnd += c->mss;
+			if (!c->sack_ok) {
+				c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
+				c->cwnd += c->mss;
+			}
 		}
 	} else {
 		c->dupacks = 0;
@@ -331,6 +334,11 @@ static int ack_input(struct tcp_conn *c, const struct wire_tcp *t)
 	 * arrives while data is outstanding. */
 	dup = t->ack == c->snd_una && !t->payload_len && !(t->flags & (TCP_SYN | TCP_FIN)) &&
 	      ((uint32_t)t->wnd << c->snd_wscale) == c->snd_wnd && flight(c) > 0;
+	/* With SACK the blocks say a segment arrived, whatever the window did meanwhile (a
+	 * receiver whose application reads opens its window in the same ACK). */
+	if (!dup && t->opt.nsack && c->sack_ok && t->ack == c->snd_una && flight(c) > 0 &&
+	    !t->payload_len)
+		dup = true;
 	if (seq_gt(t->ack, c->snd_una))
 		new_ack(c, t);
 	/* Window update (SND.WL1/WL2 rule). */
@@ -351,9 +359,19 @@ static int ack_input(struct tcp_conn *c, const struct wire_tcp *t)
 		c->st->tcp.stats.dup_acks++;
 		c->dupacks++;
 		if (c->in_recovery) {
-			/* RFC 5681 §3.2 step 5: each dupack means a segment left the network. */
-			c->cwnd += c->mss;
-			if (c->sacked.n && seq_lt(c->rtx_next, c->sacked.iv[c->sacked.n - 1].end))
+			uint32_t high = c->sacked.n ? c->sacked.iv[c->sacked.n - 1].end : c->snd_una;
+			/* RFC 5681 §3.2 step 5: each dupack means a segment left the network
+			 * (with SACK the pipe estimate in tcp_output already knows). */
+			if (!c->sack_ok)
+				c->cwnd += c->mss;
+			/* Data sent well after our retransmission of the first hole has been
+			 * SACKed while the hole stays: that retransmission was lost too. Scan
+			 * the holes again rather than wait for the timer. */
+			if (c->sacked.n && seq_gt(high, c->rtx_mark + 3u * c->mss)) {
+				c->rtx_next = c->snd_una;
+				c->rtx_mark = c->snd_max;
+			}
+			if (c->sacked.n && seq_lt(c->rtx_next, high))
 				tcp_retransmit_hole(c);
 		} else if (seq_gt(c->snd_una, c->recover) || c->snd_una == c->recover) {
 			/* Three dupacks, or (RFC 6675's IsLost) more than three segments SACKed. */

@@ -208,6 +208,8 @@ void tcp_retransmit_hole(struct tcp_conn *c)
 		c->st->tcp.stats.sack_retrans++;
 	tcp_send_segment(c, TCP_ACK, s, e - s);
 	c->rtx_next = e;
+	if (s == c->snd_una)
+		c->rtx_mark = c->snd_max;
 	if (c->rtt_ts && seq_le(s, c->rtt_seq) && seq_lt(c->rtt_seq, e))
 		c->rtt_ts = 0; /* Karn: this sample would be ambiguous */
 	if (!vh_timer_pending(&c->t_rtx) || c->persist)
@@ -229,9 +231,18 @@ void tcp_output(struct tcp_conn *c)
 	for (;;) {
 		uint32_t off = c->snd_nxt - c->snd_una;
 		uint32_t avail = c->snd.len > off ? c->snd.len - off : 0;
-		uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
-		uint32_t usable = wnd > off ? wnd - off : 0;
-		uint32_t n = avail < usable ? avail : usable;
+		/* RFC 6675 §5: what the peer holds (SACKed) is not in the pipe, so new data
+		 * keeps flowing during recovery; the peer's window still counts it. */
+		uint32_t sacked = c->sacked.n ? tcp_ivs_bytes(&c->sacked) : 0;
+		uint32_t pipe = off > sacked ? off - sacked : 0;
+		uint32_t usable = c->snd_wnd > off ? c->snd_wnd - off : 0;
+		uint32_t n;
+
+		if (c->cwnd <= pipe)
+			usable = 0;
+		else if (c->cwnd - pipe < usable)
+			usable = c->cwnd - pipe;
+		n = avail < usable ? avail : usable;
 		bool fin;
 		uint8_t flags = TCP_ACK;
 
