@@ -159,7 +159,7 @@ int main(int argc, char **argv)
 {
 	struct vh_stack_config cfg;
 	struct vh_err err;
-	int i = 1, r;
+	int i = 1, r = 0;
 
 	signal(SIGPIPE, SIG_IGN);
 	vh_stack_config_init(&cfg);
