@@ -1,6 +1,7 @@
 /* counters.c: drop reason names, and every counter of a stack for vhctl. */
 #include <stdio.h>
 
+#include "control.h"
 #include "counters.h"
 #include "stack.h"
 
@@ -131,4 +132,6 @@ void vh_stack_counters(struct vh_stack *st, vh_counter_fn fn, void *arg)
 	C("tcp", t, conns_freed);
 	fn(arg, "tcp", "conns", st->tcp.count);
 	fn(arg, "sock", "open", st->sock.used);
+	if (st->ctl)
+		ctl_counters(st->ctl, fn, arg);
 }

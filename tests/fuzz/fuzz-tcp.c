@@ -9,20 +9,16 @@
  * The stack must never crash, leak, or read out of bounds; the wire parser
  * must agree with itself on every accepted header. */
 #include <assert.h>
-#include <stddef.h>
-#include <stdint.h>
 
 #include "fuzz-stack.h"
 #include "vh_socket.h"
 #include "wire/tcp.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vh_dev *dev;
 	struct vh_stack *st = fz_stack(&dev);
-	struct vh_sockaddr_in a = {0, 80}, peer = {FZ_PEER, 5000};
+	struct vh_sockaddr_in a = {0, 80}, peer = {tn_addr("192.0.2.1"), 5000};
 	struct wire_tcp t;
 	uint8_t buf[4096];
 	int ls, cs;
@@ -30,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!st)
 		return 0;
 	/* The parser alone, on the raw input. */
-	if (wire_tcp_parse(data, size, FZ_PEER, FZ_US, &t) == 0) {
+	if (wire_tcp_parse(data, size, tn_addr("192.0.2.1"), tn_addr("192.0.2.2"), &t) == 0) {
 		assert(t.hdr_len >= TCP_HDR_MIN && t.hdr_len <= size);
 		assert(t.payload + t.payload_len == data + size);
 		assert(t.opt.nsack <= TCP_SACK_MAX);
@@ -48,10 +44,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += 2, size -= 2;
 		if (len > size)
 			len = size;
-		fz_inject(st, dev, IPPROTO_TCP_, data, len, 16, !(fl & 1));
+		fz_inject(dev, IPPROTO_TCP_, data, len, 16, !(fl & 1));
 		data += len, size -= len;
 		if (fl & 0x0e) {
-			fz_now += ((fl >> 1) & 7) * 1000000000ull;
+			fz_clk.now += ((fl >> 1) & 7) * VH_SEC;
 			vh_timers_run(st);
 		}
 		if (fl & 0x10) {

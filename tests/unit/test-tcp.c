@@ -14,80 +14,33 @@
 #include <string.h>
 
 #include "check.h"
-#include "dev.h"
 #include "stack.h"
 #include "tcp/tcp.h"
+#include "testnic.h"
 #include "vh_socket.h"
-#include "wire/bytes.h"
-#include "wire/csum.h"
-#include "wire/ether.h"
-#include "wire/icmp.h"
-#include "wire/ipv4.h"
 #include "wire/tcp.h"
-#include "wire/udp.h"
 
-static uint64_t now_ns = 1000 * VH_SEC;
-static uint64_t test_clock(void *arg)
-{
-	(void)arg;
-	return now_ns;
-}
-
+static struct tn_clock clk;
 static struct vh_stack *st;
 static struct vh_dev *nic;
-static struct vh_pktq sent;
 
-static const uint32_t US = 0x020200c0;   /* 192.0.2.2, network order on little endian */
-static const uint32_t PEER = 0x010200c0; /* 192.0.2.1 */
-
-static int cap_open(struct vh_dev *dev, struct vh_err *err)
-{
-	(void)err;
-	dev->flags |= VH_DEV_F_LINK | VH_DEV_F_NOARP;
-	return 0;
-}
-static int cap_transmit(struct vh_dev *dev, struct vh_pkt *pkt)
-{
-	(void)dev;
-	if (vh_pktq_push(&sent, pkt) < 0)
-		vh_pkt_free(pkt);
-	return 0;
-}
-static int cap_poll(struct vh_dev *dev, unsigned budget)
-{
-	(void)dev;
-	(void)budget;
-	return 0;
-}
-static const struct vh_dev_ops cap_ops = {
-	.kind = "test", .open = cap_open, .transmit = cap_transmit, .poll = cap_poll};
+#define US tn_addr("192.0.2.2")
+#define PEER tn_addr("192.0.2.1")
 
 static void advance(uint64_t ns)
 {
-	now_ns += ns;
-	vh_timers_run(st);
+	tn_advance(st, &clk, ns, ns);
 }
 
-/* Feed one IPv4 datagram with the given transport payload to the stack. */
+/* Feed one IPv4 datagram from the peer with the given transport payload. */
 static void inject(uint8_t proto, uint32_t src, uint32_t dst, const uint8_t *l4, size_t len)
 {
-	struct vh_pkt *p = vh_pkt_alloc(st, (uint32_t)(ETHER_HDR_LEN + IPV4_HDR_MIN + len));
-	uint8_t *b = p ? vh_pkt_put(p, (uint32_t)(ETHER_HDR_LEN + IPV4_HDR_MIN + len)) : NULL;
+	uint8_t frame[ETHER_HDR_LEN + IPV4_HDR_MIN + 2048];
 
-	CHECK(b != NULL);
-	if (!b) {
-		vh_pkt_free(p);
-		return;
-	}
-
-	memcpy(b, nic->hwaddr, 6);
-	memset(b + 6, 0x22, 6);
-	put_be16(b + 12, ETHER_TYPE_IPV4);
-	memcpy(b + ETHER_HDR_LEN + IPV4_HDR_MIN, l4, len);
-	wire_ipv4_emit(b + ETHER_HDR_LEN, (uint16_t)(IPV4_HDR_MIN + len), 0, 1, IPV4_F_DF, 64, proto,
-		       src, dst);
-	vh_dev_input(nic, p);
-	/* Our own replies to ourselves never happen here; timers may be due. */
+	CHECK_EQ(tn_inject(nic, frame,
+			   tn_ipv4_frame(frame, nic->hwaddr, tn_peer_mac, src, dst, proto, 1,
+					 IPV4_F_DF, l4, len)),
+		 0);
 	vh_timers_run(st);
 }
 
@@ -117,16 +70,16 @@ static void send_seg(const struct seg *s)
 /* The next TCP segment the stack sent; false if none. Payload copied to data. */
 static bool next_out(struct wire_tcp *t, uint8_t *data)
 {
+	struct wire_ipv4 ip;
 	struct vh_pkt *p;
+	int r;
 
-	while ((p = vh_pktq_pop(&sent))) {
-		const uint8_t *ip = p->data + ETHER_HDR_LEN;
-		if (ip[9] != IPPROTO_TCP_) {
+	while ((p = tn_pop_ipv4(nic, &ip))) {
+		if (ip.proto != IPPROTO_TCP_) {
 			vh_pkt_free(p);
 			continue;
 		}
-		size_t hl = (ip[0] & 15u) * 4, tl = get_be16(ip + 2);
-		int r = wire_tcp_parse(ip + hl, tl - hl, get_addr(ip + 12), get_addr(ip + 16), t);
+		r = wire_tcp_parse(ip.payload, ip.payload_len, ip.src, ip.dst, t);
 		CHECK_EQ(r, 0);
 		if (data && t->payload_len)
 			memcpy(data, t->payload, t->payload_len);
@@ -138,22 +91,12 @@ static bool next_out(struct wire_tcp *t, uint8_t *data)
 
 static void drain(void)
 {
-	vh_pktq_purge(&sent);
+	tn_clear(nic);
 }
 
 static void setup(void)
 {
-	struct vh_stack_config cfg;
-	struct vh_err err;
-
-	vh_stack_config_init(&cfg);
-	cfg.clock = test_clock;
-	cfg.log_level = VH_LOG_ERROR;
-	CHECK_EQ(vh_stack_new(&cfg, &st), 0);
-	nic = vh_dev_alloc(st, &cap_ops, "cap0", 0);
-	CHECK_EQ(vh_dev_register(st, nic, &err), 0);
-	CHECK_EQ(vh_iface_add(st, nic, US, 24, NULL), 0);
-	vh_pktq_init(&sent, 100000);
+	st = tn_fixture(&clk, "tcp", &nic);
 }
 
 static void teardown(void)
@@ -416,25 +359,24 @@ static void test_udp(void)
 	drain();
 	wire_udp_emit(buf, 1234, 9999, 4, PEER, US);
 	inject(IPPROTO_UDP_, PEER, US, buf, UDP_HDR_LEN + 4);
-	struct vh_pkt *p = vh_pktq_pop(&sent);
+	struct wire_ipv4 ip;
+	struct vh_pkt *p = tn_pop_ipv4(nic, &ip);
 	CHECK(p != NULL);
 	if (p) {
-		const uint8_t *ip = p->data + ETHER_HDR_LEN;
-		CHECK_EQ(ip[9], IPPROTO_ICMP_);
-		CHECK_EQ(ip[20], ICMP_DEST_UNREACH);
-		CHECK_EQ(ip[21], ICMP_PORT_UNREACH);
+		CHECK_EQ(ip.proto, IPPROTO_ICMP_);
+		CHECK_EQ(ip.payload[0], ICMP_DEST_UNREACH);
+		CHECK_EQ(ip.payload[1], ICMP_PORT_UNREACH);
 		vh_pkt_free(p);
 	}
 	/* Sending: the checksum verifies. */
 	drain();
 	struct vh_sockaddr_in to = {PEER, 7777};
 	CHECK_EQ(vh_sendto(st, sd, "pong", 4, 0, &to), 4);
-	p = vh_pktq_pop(&sent);
+	p = tn_pop_ipv4(nic, &ip);
 	CHECK(p != NULL);
 	if (p) {
 		struct wire_udp u;
-		const uint8_t *ip = p->data + ETHER_HDR_LEN;
-		CHECK_EQ(wire_udp_parse(ip + 20, get_be16(ip + 2) - 20u, US, PEER, &u), 0);
+		CHECK_EQ(wire_udp_parse(ip.payload, ip.payload_len, US, PEER, &u), 0);
 		CHECK_EQ(u.dport, 7777);
 		vh_pkt_free(p);
 	}
