@@ -199,6 +199,38 @@ static int must_wait(struct req *q, struct vh_sock *s, bool send_side)
 	return -EAGAIN;
 }
 
+/* The CLOCK_MONOTONIC time ms from now. */
+static void deadline_in(int ms, struct timespec *ret)
+{
+	clock_gettime(CLOCK_MONOTONIC, ret);
+	ret->tv_sec += ms / 1000;
+	ret->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ret->tv_nsec >= 1000000000L)
+		ret->tv_sec++, ret->tv_nsec -= 1000000000L;
+}
+
+/* Sleep until *gen moves from snap or the deadline (NULL: none) passes.
+ * 0, or -ETIMEDOUT. */
+static int wait_gen(pthread_mutex_t *lock, pthread_cond_t *cond, const uint64_t *gen,
+		    unsigned *waiters, uint64_t snap, const struct timespec *deadline)
+{
+	int r = 0;
+
+	pthread_mutex_lock(lock);
+	(*waiters)++;
+	while (*gen == snap && !r) {
+		if (deadline) {
+			if (pthread_cond_timedwait(cond, lock, deadline) == ETIMEDOUT)
+				r = -ETIMEDOUT;
+		} else {
+			pthread_cond_wait(cond, lock);
+		}
+	}
+	(*waiters)--;
+	pthread_mutex_unlock(lock);
+	return r;
+}
+
 /* Application thread: run fn on the worker until it stops asking to wait. */
 static int call_wait(struct vh_stack *st, int (*fn)(struct vh_stack *, void *), struct req *q)
 {
@@ -217,29 +249,23 @@ static int call_wait(struct vh_stack *st, int (*fn)(struct vh_stack *, void *), 
 			return r;
 		}
 		if (q->timeo_ms > 0 && !have_deadline) {
-			clock_gettime(CLOCK_MONOTONIC, &deadline);
-			deadline.tv_sec += q->timeo_ms / 1000;
-			deadline.tv_nsec += (long)(q->timeo_ms % 1000) * 1000000L;
-			if (deadline.tv_nsec >= 1000000000L)
-				deadline.tv_sec++, deadline.tv_nsec -= 1000000000L;
+			deadline_in(q->timeo_ms, &deadline);
 			have_deadline = true;
 		}
-		pthread_mutex_lock(&s->lock);
-		s->waiters++;
-		while (s->gen == q->gen && r == -EAGAIN) {
-			if (have_deadline) {
-				if (pthread_cond_timedwait(&s->cond, &s->lock, &deadline) == ETIMEDOUT)
-					r = -ETIMEDOUT;
-			} else {
-				pthread_cond_wait(&s->cond, &s->lock);
-			}
-		}
-		s->waiters--;
-		pthread_mutex_unlock(&s->lock);
+		r = wait_gen(&s->lock, &s->cond, &s->gen, &s->waiters, q->gen,
+			     have_deadline ? &deadline : NULL);
 		sock_put(s);
 		if (r == -ETIMEDOUT)
 			return -EAGAIN; /* as SO_RCVTIMEO reports it */
 	}
+}
+
+/* A call that never waits, on one descriptor with one int argument. */
+static int call_sd(struct vh_stack *st, int (*fn)(struct vh_stack *, void *), int sd, int i)
+{
+	struct req q = {.sd = sd, .i = i};
+
+	return vh_stack_call(st, fn, &q);
 }
 
 static int do_socket(struct vh_stack *st, void *arg)
@@ -253,11 +279,9 @@ static int do_socket(struct vh_stack *st, void *arg)
 
 int vh_socket(struct vh_stack *st, int type)
 {
-	struct req q = {.i = type};
-
 	if (type != VH_SOCK_STREAM && type != VH_SOCK_DGRAM)
 		return -EPROTONOSUPPORT;
-	return vh_stack_call(st, do_socket, &q);
+	return call_sd(st, do_socket, -1, type);
 }
 
 static int do_bind(struct vh_stack *st, void *arg)
@@ -325,9 +349,7 @@ static int do_listen(struct vh_stack *st, void *arg)
 
 int vh_listen(struct vh_stack *st, int sd, int backlog)
 {
-	struct req q = {.sd = sd, .i = backlog};
-
-	return vh_stack_call(st, do_listen, &q);
+	return call_sd(st, do_listen, sd, backlog);
 }
 
 static int do_accept(struct vh_stack *st, void *arg)
@@ -590,9 +612,7 @@ static int do_shutdown(struct vh_stack *st, void *arg)
 
 int vh_shutdown(struct vh_stack *st, int sd, int how)
 {
-	struct req q = {.sd = sd, .i = how};
-
-	return vh_stack_call(st, do_shutdown, &q);
+	return call_sd(st, do_shutdown, sd, how);
 }
 
 static int do_close(struct vh_stack *st, void *arg)
@@ -617,9 +637,7 @@ static int do_close(struct vh_stack *st, void *arg)
 
 int vh_close(struct vh_stack *st, int sd)
 {
-	struct req q = {.sd = sd};
-
-	return vh_stack_call(st, do_close, &q);
+	return call_sd(st, do_close, sd, 0);
 }
 
 static int do_setsockopt(struct vh_stack *st, void *arg)
@@ -861,30 +879,14 @@ int vh_poll(struct vh_stack *st, struct vh_pollfd *fds, unsigned nfds, int timeo
 	struct timespec deadline;
 	int r;
 
-	if (timeout_ms > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += timeout_ms / 1000;
-		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L)
-			deadline.tv_sec++, deadline.tv_nsec -= 1000000000L;
-	}
+	if (timeout_ms > 0)
+		deadline_in(timeout_ms, &deadline);
 	for (;;) {
 		r = vh_stack_call(st, do_poll, &q);
 		if (r != 0 || timeout_ms == 0 || vh_on_worker(st) || !st->running)
 			return r;
-		pthread_mutex_lock(&ss->lock);
-		ss->waiters++;
-		while (ss->gen == q.gen && r == 0) {
-			if (timeout_ms > 0) {
-				if (pthread_cond_timedwait(&ss->cond, &ss->lock, &deadline) == ETIMEDOUT)
-					r = -ETIMEDOUT;
-			} else {
-				pthread_cond_wait(&ss->cond, &ss->lock);
-			}
-		}
-		ss->waiters--;
-		pthread_mutex_unlock(&ss->lock);
-		if (r == -ETIMEDOUT)
+		if (wait_gen(&ss->lock, &ss->cond, &ss->gen, &ss->waiters, q.gen,
+			     timeout_ms > 0 ? &deadline : NULL) == -ETIMEDOUT)
 			return 0;
 	}
 }

@@ -68,31 +68,32 @@ static uint64_t siphash(const uint8_t key[16], const uint8_t *in, size_t len)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-uint32_t tcp_isn(struct vh_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-		 uint16_t rport)
+/* The keyed hash of a 4-tuple. */
+static uint64_t tuple_hash(const struct vh_stack *st, uint32_t laddr, uint16_t lport,
+			   uint32_t raddr, uint16_t rport)
 {
 	uint8_t in[12];
 
-	/* RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
-	 * M a timer ticking every 4 microseconds. */
 	memcpy(in, &laddr, 4);
 	memcpy(in + 4, &raddr, 4);
 	memcpy(in + 8, &lport, 2);
 	memcpy(in + 10, &rport, 2);
-	return (uint32_t)(vh_now(st) / 4000) + (uint32_t)siphash(st->tcp.isn_key, in, sizeof(in));
+	return siphash(st->tcp.isn_key, in, sizeof(in));
+}
+
+uint32_t tcp_isn(struct vh_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+		 uint16_t rport)
+{
+	/* RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
+	 * M a timer ticking every 4 microseconds. */
+	return (uint32_t)(vh_now(st) / 4000) + (uint32_t)tuple_hash(st, laddr, lport, raddr, rport);
 }
 
 static unsigned hash4(const struct vh_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 		      uint16_t rport)
 {
-	uint8_t in[12];
-
-	/* Keyed, so a peer cannot aim many connections at one bucket. */
-	memcpy(in, &laddr, 4);
-	memcpy(in + 4, &raddr, 4);
-	memcpy(in + 8, &lport, 2);
-	memcpy(in + 10, &rport, 2);
-	return (unsigned)siphash(st->tcp.isn_key, in, sizeof(in)) & (TCP_HASH_SIZE - 1);
+	/* Keyed (the same secret, other bits), so a peer cannot aim connections at one bucket. */
+	return (unsigned)(tuple_hash(st, laddr, lport, raddr, rport) >> 32) & (TCP_HASH_SIZE - 1);
 }
 
 static struct tcp_conn *find(struct vh_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
@@ -164,8 +165,7 @@ static void tw_unlink(struct tcp_conn *c)
 	c->tw_listed = false;
 }
 
-/* Unlink a child from its listener's SYN or accept queue. */
-static void listener_unlink(struct tcp_conn *c)
+void tcp_listener_unlink(struct tcp_conn *c)
 {
 	struct tcp_conn *l = c->listener, **head, **tail;
 
@@ -225,7 +225,7 @@ void tcp_conn_free(struct tcp_conn *c)
 	tcp_timers_cancel(c);
 	tcp_hash_del(c);
 	tw_unlink(c);
-	listener_unlink(c);
+	tcp_listener_unlink(c);
 	free(c->snd.buf);
 	free(c->rcv.buf);
 	c->st->tcp.count--;

@@ -212,6 +212,8 @@ void tcp_done(struct tcp_conn *c, int err);
 void tcp_notify(struct tcp_conn *c);
 uint32_t tcp_rcv_window(const struct tcp_conn *c);
 void tcp_tw_enter(struct tcp_conn *c);
+/* Unlink a child from its listener's SYN or accept queue. */
+void tcp_listener_unlink(struct tcp_conn *c);
 const char *tcp_state_name(enum tcp_fsm s);
 
 /* tcp_input.c */

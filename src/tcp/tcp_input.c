@@ -600,16 +600,7 @@ static int sync_input(struct tcp_conn *c, struct wire_tcp *t)
 				return VH_DROP_NOMEM;
 			}
 			/* From the SYN queue to the accept queue. */
-			c->listener = NULL;
-			if (c->qprev)
-				c->qprev->qnext = c->qnext;
-			else
-				l->synq_head = c->qnext;
-			if (c->qnext)
-				c->qnext->qprev = c->qprev;
-			else
-				l->synq_tail = c->qprev;
-			l->synq_len--;
+			tcp_listener_unlink(c);
 			c->listener = l;
 			c->lq = 2;
 			queue_push(&l->acceptq_head, &l->acceptq_tail, c);
