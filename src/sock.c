@@ -375,6 +375,9 @@ static int do_accept(struct vh_stack *st, void *arg)
 	n->laddr = c->laddr;
 	n->lport = c->lport;
 	n->bound = true;
+	/* Every option is inherited, non-blocking mode too: an event loop that accepts
+	 * wants its connections non-blocking, and saves a call per connection. */
+	n->nonblock = s->nonblock;
 	n->nodelay = s->nodelay;
 	n->keepalive = s->keepalive;
 	n->sndbuf = s->sndbuf;

@@ -167,11 +167,8 @@ static void accept_all(struct service *s)
 			vh_close(s->st, sd);
 			return;
 		}
-		c->sd = sd;
+		c->sd = sd; /* non-blocking, and for http without Nagle: from the listener */
 		c->file = -1;
-		vh_setsockopt(s->st, sd, VH_SO_NONBLOCK, 1);
-		if (s->kind == SVC_HTTP)
-			vh_setsockopt(s->st, sd, VH_TCP_NODELAY, 1);
 		s->conns[s->nconns++] = c;
 	}
 }
@@ -476,6 +473,8 @@ int services_start(struct services *svs, struct vh_stack *st, struct vh_err *err
 			return vh_err_set(err, -s->lsd, "%s: no socket: %s", names[s->kind],
 					  strerror(-s->lsd));
 		vh_setsockopt(st, s->lsd, VH_SO_NONBLOCK, 1);
+		if (s->kind == SVC_HTTP)
+			vh_setsockopt(st, s->lsd, VH_TCP_NODELAY, 1); /* responses leave whole */
 		r = vh_bind(st, s->lsd, &a);
 		if (r == 0)
 			r = vh_listen(st, s->lsd, 1024);
