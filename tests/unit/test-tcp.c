@@ -311,6 +311,67 @@ static void test_rto_backoff(void)
 	teardown();
 }
 
+static void test_zero_window_and_keepalive(void)
+{
+	uint32_t snd, rcv;
+	struct wire_tcp t;
+	uint8_t out[64];
+	int ls, sd;
+
+	setup();
+	ls = listener();
+	sd = open_passive(ls, 40004, &snd, &rcv, false);
+	/* The peer closes its window: data waits, then a one-byte probe (RFC 9293 §3.8.6.1). */
+	send_seg(&(struct seg){40004, 80, rcv, snd, TCP_ACK, 0, {0}, NULL, 0});
+	drain();
+	CHECK_EQ(vh_send(st, sd, "abcdef", 6, 0), 6);
+	CHECK(!next_out(&t, NULL));
+	advance(TCP_RTO_INIT_NS + VH_MS);
+	CHECK(next_out(&t, NULL));
+	CHECK_EQ(t.payload_len, 1);
+	CHECK_EQ(t.seq, snd);
+	/* Still closed: the next probe waits twice as long. */
+	send_seg(&(struct seg){40004, 80, rcv, snd, TCP_ACK, 0, {0}, NULL, 0});
+	advance(TCP_RTO_INIT_NS + VH_MS);
+	CHECK(!next_out(&t, NULL));
+	advance(TCP_RTO_INIT_NS);
+	CHECK(next_out(&t, NULL));
+	CHECK_EQ(t.payload_len, 1);
+	/* It opens: everything goes. */
+	send_seg(&(struct seg){40004, 80, rcv, snd, TCP_ACK, 1000, {0}, NULL, 0});
+	CHECK(next_out(&t, NULL));
+	CHECK_EQ(t.seq, snd);
+	CHECK_EQ(t.payload_len, 6);
+	send_seg(&(struct seg){40004, 80, rcv, snd + 6, TCP_ACK, 1000, {0}, NULL, 0});
+	snd += 6;
+	drain();
+	/* Keepalive: a probe at SND.NXT-1 after the idle time, then give up (RFC 1122
+	 * §4.2.3.6) after KEEPCNT unanswered ones. */
+	CHECK_EQ(vh_setsockopt(st, sd, VH_TCP_KEEPIDLE, 10), 0);
+	CHECK_EQ(vh_setsockopt(st, sd, VH_TCP_KEEPINTVL, 2), 0);
+	CHECK_EQ(vh_setsockopt(st, sd, VH_TCP_KEEPCNT, 2), 0);
+	CHECK_EQ(vh_setsockopt(st, sd, VH_SO_KEEPALIVE, 1), 0);
+	advance(9 * VH_SEC);
+	CHECK(!next_out(&t, NULL));
+	advance(VH_SEC + VH_MS);
+	CHECK(next_out(&t, NULL));
+	CHECK_EQ(t.seq, snd - 1);
+	CHECK_EQ(t.payload_len, 0);
+	/* An answer resets the count. */
+	send_seg(&(struct seg){40004, 80, rcv, snd, TCP_ACK, 1000, {0}, NULL, 0});
+	advance(10 * VH_SEC + VH_MS);
+	CHECK(next_out(&t, NULL));
+	advance(2 * VH_SEC + VH_MS);
+	CHECK(next_out(&t, NULL));
+	advance(2 * VH_SEC + VH_MS);
+	CHECK(next_out(&t, NULL));
+	CHECK(t.flags & TCP_RST);
+	CHECK_EQ(vh_recv(st, sd, out, sizeof(out), 0), -ETIMEDOUT);
+	vh_close(st, sd);
+	vh_close(st, ls);
+	teardown();
+}
+
 static void test_syn_flood_bound(void)
 {
 	int ls;
@@ -438,6 +499,7 @@ int main(void)
 	test_handshake_data_close();
 	test_reset_and_closed_port();
 	test_rto_backoff();
+	test_zero_window_and_keepalive();
 	test_syn_flood_bound();
 	test_udp();
 	return check_done();
