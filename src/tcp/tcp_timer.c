@@ -65,6 +65,14 @@ static void rtx_fire(struct vh_stack *st, struct vh_timer *t)
 		/* RFC 9293 §3.8.6.1: probe the zero window with one byte; the probes never
 		 * give up while the peer keeps answering them. */
 		c->st->tcp.stats.persist_probes++;
+		/* ...unless no one will ever read: an orphan (closed by its application)
+		 * facing a window that stays shut is a way to pin memory, so it gets as
+		 * many probes as a connection gets retransmissions. */
+		if (c->detached && ++c->keep_probes > TCP_DATA_RETRIES) {
+			tcp_send_rst(c);
+			tcp_done(c, -ETIMEDOUT);
+			return;
+		}
 		if (c->snd_wnd == 0 && c->snd.len > c->snd_nxt - c->snd_una) {
 			tcp_send_segment(c, TCP_ACK, c->snd_nxt, 1);
 			if (c->retries < 12)
