@@ -363,12 +363,15 @@ static int do_accept(struct vh_stack *st, void *arg)
 		return -EBADF;
 	if (!s->listening || !s->tcb)
 		return -EINVAL;
+	/* Nothing established yet: SYN_RECEIVED children stay in the SYN queue until
+	 * their handshake completes, so accept never hands out a half-open one. */
 	if (!s->tcb->acceptq_head)
 		return must_wait(q, s, false);
 	r = sock_alloc(st, VH_SOCK_STREAM, &n);
 	if (r < 0)
 		return r; /* the connection waits in the queue for a free descriptor */
 	c = tcp_user_accept(s->tcb);
+	/* From here the connection's events go to its own socket, not the listener. */
 	n->tcb = c;
 	c->user = n;
 	c->event = tcp_event;
@@ -386,6 +389,7 @@ static int do_accept(struct vh_stack *st, void *arg)
 	n->sndtimeo_ms = s->sndtimeo_ms;
 	if (q->ret_addr)
 		*q->ret_addr = (struct vh_sockaddr_in){c->raddr, c->rport};
+	/* Reset between the handshake and accept: the first call on it says so. */
 	if (c->state == TCP_CLOSED && c->error)
 		n->error = c->error;
 	return n->sd;
@@ -491,6 +495,7 @@ static int do_send(struct vh_stack *st, void *arg)
 		s->error = 0;
 		return r;
 	}
+	/* The call's result is an int: one call moves at most 2 GiB; vh_sendto loops. */
 	if (q->len > INT32_MAX)
 		q->len = INT32_MAX;
 	n = tcp_user_send(s->tcb, q->cbuf, q->len);
@@ -550,6 +555,8 @@ static int do_recv(struct vh_stack *st, void *arg)
 	}
 	if (!s->tcb)
 		return s->error ? s->error : -ENOTCONN;
+	/* SHUT_RD: reads end here. Data that still arrives waits in the ring, and at
+	 * close makes it a reset (unread data, RFC 2525 §2.17). */
 	if (s->shut_rd)
 		return 0;
 	if (q->len > INT32_MAX)
@@ -625,6 +632,8 @@ static int do_close(struct vh_stack *st, void *arg)
 
 	if (!s)
 		return -EBADF;
+	/* TCP outlives the descriptor: the connection finishes its FIN exchange and
+	 * TIME_WAIT on its timers and frees itself (tcp_user_close). */
 	if (s->tcb) {
 		if (s->linger0)
 			tcp_user_abort(s->tcb);
@@ -823,6 +832,8 @@ int vh_getpeername(struct vh_stack *st, int sd, struct vh_sockaddr_in *ret)
 	return r;
 }
 
+/* Worker: poll(2)'s view of a socket. HUP only when the connection is gone
+ * entirely; the peer's FIN alone is IN (a read returns 0) plus RDHUP. */
 static short sock_events(struct vh_sock *s)
 {
 	short ev = 0;
@@ -871,6 +882,8 @@ static int do_poll(struct vh_stack *st, void *arg)
 					     (f->events | VH_POLLERR | VH_POLLHUP | VH_POLLNVAL));
 		n += f->revents != 0;
 	}
+	/* Read on the worker after the scan: any event after it moves the generation,
+	 * so the caller's sleep cannot miss it. */
 	q->gen = st->sock.gen;
 	return n;
 }

@@ -65,6 +65,8 @@ static void udp_input(struct vh_stack *st, struct vh_pkt *pkt, const struct ipv4
 		vh_drop(st, pkt->dev, pkt, VH_DROP_UDP_NO_PORT);
 		return;
 	}
+	/* Two bounds: bytes (the socket's buffer) and datagrams, since every queued
+	 * datagram holds a whole packet buffer from the shared pool. */
 	if (pcb->rxq.len >= pcb->rxq.max || pcb->rx_bytes + u.payload_len > pcb->rcvbuf) {
 		s->rcvbuf_errors++;
 		vh_drop(st, pkt->dev, pkt, VH_DROP_UDP_RCVBUF);
@@ -107,6 +109,8 @@ int udp_bind(struct vh_stack *st, struct udp_pcb *pcb, uint32_t laddr, uint16_t 
 		if (!lport)
 			return -EADDRNOTAVAIL;
 	} else {
+		/* A port on one address and the same port on any address would both claim
+		 * the same datagrams: refused, as without SO_REUSEADDR on Linux. */
 		for (struct udp_pcb *q = st->udp.hash[bucket(lport)]; q; q = q->next)
 			if (q->lport == lport && (q->laddr == laddr || !q->laddr || !laddr))
 				return -EADDRINUSE;

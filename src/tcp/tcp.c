@@ -233,6 +233,8 @@ void tcp_conn_free(struct tcp_conn *c)
 	free(c);
 }
 
+/* Rings come at establishment (or connect), never for a half-open entry, so a
+ * SYN flood cannot make us allocate buffers. */
 int tcp_alloc_bufs(struct tcp_conn *c)
 {
 	if (!c->snd.buf) {
@@ -250,6 +252,8 @@ int tcp_alloc_bufs(struct tcp_conn *c)
 	return 0;
 }
 
+/* Copy n bytes at offset off from the ring's head; the caller checked the bounds.
+ * At most two memcpy: before and after the wrap. */
 void tcp_ring_read(const struct tcp_ring *r, uint32_t off, void *dst, uint32_t n)
 {
 	uint32_t at = (r->head + off) % r->size;
@@ -274,6 +278,8 @@ uint32_t tcp_rcv_window(const struct tcp_conn *c)
 	return size - c->rcv.len;
 }
 
+/* A child not yet accepted has no owner: its listener hears instead, since
+ * an established child is what makes the listener readable. */
 void tcp_notify(struct tcp_conn *c)
 {
 	if (c->event)
@@ -326,6 +332,9 @@ void tcp_tw_enter(struct tcp_conn *c)
 	}
 }
 
+/* The end of every connection. Owned ones stay allocated (CLOSED, with the
+ * error) until their socket closes, so a descriptor never points at freed
+ * memory; orphans and unaccepted children are freed here. */
 void tcp_done(struct tcp_conn *c, int err)
 {
 	tcp_timers_cancel(c);

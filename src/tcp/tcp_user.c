@@ -146,11 +146,15 @@ long tcp_user_send(struct tcp_conn *c, const void *buf, size_t len)
 
 	if (c->error)
 		return c->error;
+	/* RFC 9293 §3.10.2 allows queueing data before the handshake ends; waiting in
+	 * the caller instead keeps the send ring unallocated for half-open entries. */
 	if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED)
-		return -EAGAIN; /* queued data waits for the handshake; simpler to wait here */
+		return -EAGAIN;
 	if (!can_send(c) || c->fin_queued)
 		return c->state == TCP_CLOSED ? -ENOTCONN : -EPIPE;
 	room = c->snd.size - c->snd.len;
+	/* Copy what fits; the ring is the whole send buffer, so a full ring is the
+	 * application's back-pressure. */
 	n = len < room ? (uint32_t)len : room;
 	if (!n)
 		return -EAGAIN;
