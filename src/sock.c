@@ -434,10 +434,13 @@ static int do_connect(struct vh_stack *st, void *arg)
 		}
 		if (!s->tcb)
 			return -ECONNREFUSED;
+		/* Still in the handshake: a blocking caller waits; a non-blocking one is
+		 * told, as connect(2) says, that it is already under way. */
 		if (s->tcb->state == TCP_SYN_SENT || s->tcb->state == TCP_SYN_RECEIVED)
-			return q->i ? -EALREADY : must_wait(q, s, true);
+			return s->nonblock ? -EALREADY : must_wait(q, s, true);
+		/* Done: this call reports it once; later ones get -EISCONN. */
 		s->connecting = false;
-		return q->i ? -EISCONN : 0;
+		return 0;
 	}
 	if (s->tcb)
 		return -EISCONN;
@@ -454,18 +457,17 @@ static int do_connect(struct vh_stack *st, void *arg)
 	s->connecting = true;
 	if (s->nonblock)
 		return -EINPROGRESS;
-	q->i = 0;
 	return must_wait(q, s, true);
 }
 
 int vh_connect(struct vh_stack *st, int sd, const struct vh_sockaddr_in *addr)
 {
-	struct req q = {.sd = sd, .addr = addr, .i = 1};
+	struct req q = {.sd = sd, .addr = addr};
 
 	if (!addr)
 		return -EFAULT;
-	/* The first call starts the handshake; retries (i = 0) wait for its end. */
-	q.i = 0;
+	/* The first round starts the handshake; call_wait's retries find it under way
+	 * (s->connecting) and wait for its end. */
 	return call_wait(st, do_connect, &q);
 }
 

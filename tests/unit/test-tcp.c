@@ -372,6 +372,57 @@ static void test_zero_window_and_keepalive(void)
 	teardown();
 }
 
+static void test_active_open(void)
+{
+	struct vh_sockaddr_in to = {PEER, 5000}, me;
+	struct vh_pollfd pf;
+	struct wire_tcp t;
+	int sd, v;
+
+	setup();
+	sd = vh_socket(st, VH_SOCK_STREAM);
+	CHECK_EQ(vh_setsockopt(st, sd, VH_SO_NONBLOCK, 1), 0);
+	CHECK_EQ(vh_connect(st, sd, &to), -EINPROGRESS);
+	CHECK(next_out(&t, NULL));
+	CHECK_EQ(t.flags, TCP_SYN);
+	CHECK(t.opt.has_mss && t.opt.has_ws && t.opt.sack_perm && t.opt.has_ts);
+	CHECK(t.sport >= TCP_EPHEMERAL_LO);
+	CHECK_EQ(vh_connect(st, sd, &to), -EALREADY);
+	pf = (struct vh_pollfd){.sd = sd, .events = VH_POLLOUT};
+	CHECK_EQ(vh_poll(st, &pf, 1, 0), 0);
+	/* SYN-ACK without options: none are used (RFC 7323 §1.3, RFC 2018 §2). */
+	send_seg(&(struct seg){5000, t.sport, 7000, t.seq + 1, TCP_SYN | TCP_ACK, 30000, {0}, NULL, 0});
+	CHECK_EQ(vh_poll(st, &pf, 1, 0), 1);
+	CHECK(pf.revents & VH_POLLOUT);
+	CHECK_EQ(vh_connect(st, sd, &to), 0);
+	CHECK_EQ(vh_connect(st, sd, &to), -EISCONN);
+	CHECK_EQ(vh_getsockopt(st, sd, VH_TCP_STATE, &v), 0);
+	CHECK_EQ(v, TCP_ESTABLISHED);
+	CHECK(next_out(&t, NULL));
+	CHECK_EQ(t.ack, 7001);
+	CHECK(!t.opt.has_ts);
+	CHECK_EQ(vh_getsockname(st, sd, &me), 0);
+	CHECK_EQ(me.addr, US);
+	vh_close(st, sd);
+	drain();
+	/* Refused: a RST that acknowledges our SYN. */
+	sd = vh_socket(st, VH_SOCK_STREAM);
+	vh_setsockopt(st, sd, VH_SO_NONBLOCK, 1);
+	CHECK_EQ(vh_connect(st, sd, &to), -EINPROGRESS);
+	CHECK(next_out(&t, NULL));
+	/* A RST that does not acknowledge the SYN is ignored. */
+	send_seg(&(struct seg){5000, t.sport, 0, t.seq + 7, TCP_RST | TCP_ACK, 0, {0}, NULL, 0});
+	CHECK_EQ(vh_getsockopt(st, sd, VH_TCP_STATE, &v), 0);
+	CHECK_EQ(v, TCP_SYN_SENT);
+	send_seg(&(struct seg){5000, t.sport, 0, t.seq + 1, TCP_RST | TCP_ACK, 0, {0}, NULL, 0});
+	CHECK_EQ(vh_getsockopt(st, sd, VH_SO_ERROR, &v), 0);
+	CHECK_EQ(v, -ECONNREFUSED);
+	vh_close(st, sd);
+	/* The refused one is gone; the first still closes (FIN_WAIT_1) without its socket. */
+	CHECK_EQ(st->tcp.count, 1);
+	teardown();
+}
+
 static void test_syn_flood_bound(void)
 {
 	int ls;
@@ -500,6 +551,7 @@ int main(void)
 	test_reset_and_closed_port();
 	test_rto_backoff();
 	test_zero_window_and_keepalive();
+	test_active_open();
 	test_syn_flood_bound();
 	test_udp();
 	return check_done();
