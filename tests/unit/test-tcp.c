@@ -462,6 +462,17 @@ static void test_udp(void)
 	CHECK_MEM(out, "ping", 4);
 	CHECK_EQ(from.port, 1234);
 	CHECK_EQ(from.addr, PEER);
+	/* A directed broadcast reaches a socket bound to any address. */
+	wire_udp_emit(buf, 1234, 5353, 4, PEER, tn_addr("192.0.2.255"));
+	inject(IPPROTO_UDP_, PEER, tn_addr("192.0.2.255"), buf, UDP_HDR_LEN + 4);
+	CHECK_EQ(vh_recv(st, sd, out, sizeof(out), 0), 4);
+	/* Sending to one needs SO_BROADCAST. */
+	struct vh_sockaddr_in bc = {tn_addr("192.0.2.255"), 9};
+	CHECK_EQ(vh_sendto(st, sd, "x", 1, 0, &bc), -EACCES);
+	CHECK_EQ(vh_setsockopt(st, sd, VH_SO_BROADCAST, 1), 0);
+	CHECK_EQ(vh_sendto(st, sd, "x", 1, 0, &bc), 1);
+	drain();
+	wire_udp_emit(buf, 1234, 5353, 4, PEER, US);
 	/* A broken checksum is dropped and counted. */
 	buf[UDP_HDR_LEN] ^= 1;
 	inject(IPPROTO_UDP_, PEER, US, buf, UDP_HDR_LEN + 4);
