@@ -23,8 +23,11 @@ static unsigned bucket(uint16_t port)
 	return port % UDP_HASH;
 }
 
+/* The socket for a datagram: one bound to dst exactly, else one bound to any
+ * address (the only kind that hears broadcasts); a connected socket only
+ * matches its peer, and is preferred over an unconnected one. */
 static struct udp_pcb *find(struct vh_stack *st, uint32_t dst, uint16_t dport, uint32_t src,
-			    uint16_t sport, bool bcast)
+			    uint16_t sport)
 {
 	struct udp_pcb *best = NULL;
 
@@ -36,11 +39,9 @@ static struct udp_pcb *find(struct vh_stack *st, uint32_t dst, uint16_t dport, u
 			continue;
 		if (p->laddr == dst)
 			return p;
-		/* Broadcasts go to sockets bound to any address. */
 		if (!p->laddr && (!best || best->rport < p->rport))
 			best = p;
 	}
-	(void)bcast;
 	return best;
 }
 
@@ -57,7 +58,7 @@ static void udp_input(struct vh_stack *st, struct vh_pkt *pkt, const struct ipv4
 		vh_drop(st, pkt->dev, pkt, r == -EBADMSG ? VH_DROP_UDP_CSUM : VH_DROP_UDP_BAD);
 		return;
 	}
-	pcb = find(st, rx->dst, u.dport, rx->src, u.sport, rx->bcast || rx->mcast);
+	pcb = find(st, rx->dst, u.dport, rx->src, u.sport);
 	if (!pcb) {
 		s->no_ports++;
 		/* RFC 1122 §4.1.3.1: port unreachable (icmp.c skips broadcasts). */
