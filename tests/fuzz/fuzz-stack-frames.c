@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tn_clock clk = {0};
 	struct vh_dev *nic, *nic1;
-	struct vh_stack *st = tn_fixture(&clk, "fuzz", &nic);
+	/* Small pools: a stack is made and freed for every input. */
+	struct vh_stack *st = tn_fixture_sized(&clk, "fuzz", 128, 20, &nic);
 
 	nic1 = tn_nic(st, "test1", 3, "198.18.0.1/24");
 	nic1->mtu = 576;
@@ -47,12 +48,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tn_clear(nic1);
 		check_buffers(st);
 	}
-	for (int i = 0; i < 60; i++) {
-		clk.now += VH_SEC;
-		vh_stack_poll(st, 0);
-		tn_clear(nic);
-		tn_clear(nic1);
-	}
+	vh_stack_poll(st, 0);
+	tn_advance(st, &clk, 60 * VH_SEC, VH_SEC);
+	tn_clear(nic);
+	tn_clear(nic1);
 	check_buffers(st);
 	vh_stack_free(st);
 	return 0;
