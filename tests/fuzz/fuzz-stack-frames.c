@@ -3,7 +3,9 @@
  * retries, forwarding through an unresolved next hop) are reached and every
  * finding reproduces from its input alone.
  *
- * Input: repeated [delay: 1 byte, x 100 ms][length: 2 bytes, big-endian][frame].
+ * Input: [log level: 1 byte, mod 5] then repeated
+ *        [delay: 1 byte, x 100 ms][length: 2 bytes, big-endian][frame];
+ * at debug and trace levels every log line and packet dump is formatted too.
  * The topology is fuzz-stack-input's; at the end the clock runs on a minute
  * so every timer fires, every buffer must be accounted for, and the stack is
  * freed (ASan reports anything left allocated). */
@@ -33,6 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rt_add(st, tn_addr("203.0.113.0"), 24, tn_addr("198.18.0.9"), NULL, 0, RT_F_STATIC, NULL);
 	vh_stack_set_forwarding(st, true);
 	tn_clear(nic1);
+	if (size) {
+		vh_stack_set_log_level(st, (enum vh_log_level)(data[0] % 5));
+		data++;
+		size--;
+	}
 	while (size >= 3) {
 		size_t len = (size_t)(data[1] << 8 | data[2]);
 		clk.now += data[0] * 100 * VH_MS;
