@@ -15,7 +15,7 @@ $PY -c 'import scapy' 2>/dev/null || { fail "python3-scapy is not installed"; ex
 
 H=${ID}h A=${ID}a T=${ID}t0
 ns "$H"; ns "$A"
-start_vhost "$H" vhost "$T" -- --iface "$T,type=tap,addr=192.0.2.2/24" -v
+start_vhost "$H" vhost "$T" -- --iface "$T,type=tap,addr=192.0.2.2/24" --control none -v
 plug "$H" "$T" "$A" 192.0.2.1/24
 check "ping before" ip netns exec "$A" ping -c 2 -i 0.2 -W 1 -q 192.0.2.2
 mac=$(ip netns exec "$A" ip neigh show 192.0.2.2 | awk '{print $5}')

@@ -11,6 +11,8 @@
 TAG=ro
 . "$(dirname "$0")/lib.sh"
 need ping traceroute tracepath curl iperf3 sha256sum jq ethtool
+VHCTL=${VHCTL:-$(dirname "$VHOST")/vhctl}
+ctl() { "$VHCTL" -s "$RUN/ctl.sock" "$@"; }
 PY=/usr/bin/python3
 [[ -x $PY ]] || { fail "required program /usr/bin/python3 is not installed"; exit 1; }
 
@@ -19,7 +21,7 @@ ns "$H"; ns "$A"; ns "$B"
 start_vhost "$H" vhost "$TA" "$TB" -- \
 	--iface "$TA,type=tap,addr=192.0.2.2/24" \
 	--iface "$TB,type=tap,addr=198.51.100.2/24,mtu=1400" \
-	--route 203.0.113.0/24,via=198.51.100.1 --forward
+	--route 203.0.113.0/24,via=198.51.100.1 --forward --control "$RUN/ctl.sock"
 plug "$H" "$TA" "$A" 192.0.2.1/24
 plug "$H" "$TB" "$B" 198.51.100.1/24 1400
 ip -n "$A" route add default via 192.0.2.2
@@ -35,6 +37,16 @@ check "ping A->B 1000, 0 lost" grep -q " 1000 received, 0% packet loss" "$RUN/ab
 check "ping B->A 1000, 0 lost" grep -q " 1000 received, 0% packet loss" "$RUN/ba.log"
 check "static route: A reaches 203.0.113.1 behind B" \
 	ip netns exec "$A" ping -c 3 -i 0.1 -W 1 -q 203.0.113.1
+
+# Routes changed at run time take effect at once.
+ctl route del 203.0.113.0/24 >"$RUN/ctl.log" 2>&1
+out=$(ip netns exec "$A" ping -c 1 -W 2 203.0.113.1 2>&1)
+check "vhctl route del: 203.0.113.1 at once net unreachable" grep -q "Destination Net Unreachable" <<<"$out"
+ctl route add 203.0.113.0/24 via 198.51.100.1 >>"$RUN/ctl.log" 2>&1
+check "vhctl route add: 203.0.113.1 reachable again at once" \
+	ip netns exec "$A" ping -c 1 -W 2 -q 203.0.113.1
+out=$(ctl route)
+check "vhctl route shows the static route" grep -qE '^203\.0\.113\.0/24 +198\.51\.100\.1 ' <<<"$out"
 
 out=$(ip netns exec "$A" traceroute -n -q 1 -w 1 -m 5 198.51.100.1 2>&1)
 log "$out"

@@ -144,7 +144,7 @@ static void test_add_nic_errors(void)
 		{"null0,addr=10.0.0.1", "addr=10.0.0.1 is not an IPv4 address/prefix"},
 		{"null0,addr=224.0.0.1/4", "is not a unicast address"},
 		{"null0,colour=red", "unknown key 'colour'"},
-		{"eth0,addr=10.0.0.1/24", "cannot tell the NIC kind from the name 'eth0'"},
+		{"foo0,addr=10.0.0.1/24", "cannot tell the NIC kind from the name 'foo0'"},
 		{"x0,type=bogus", "unknown NIC type 'bogus'"},
 		{"null0,mtu=10", "mtu=10 is not 68-65000"},
 		{"null0,mac=01:00:00:00:00:01", "mac=01:00:00:00:00:01 is not a unicast MAC"},
