@@ -65,15 +65,6 @@ static void proto253(struct vh_stack *st, struct vh_pkt *pkt, const struct ipv4_
 	vh_pkt_free(pkt);
 }
 
-static void check_buffers(struct vh_stack *st)
-{
-	unsigned held = st->arp.pending + st->ip.reasm.used + st->backlog.len;
-	unsigned avail = st->pool.avail + st->bigpool.avail;
-
-	if (avail + held != st->pool.total + st->bigpool.total)
-		abort(); /* a packet buffer went missing */
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tn_clock clk = {0};
@@ -107,13 +98,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= len;
 		tn_clear(nic);
 		tn_clear(nic1);
-		check_buffers(st);
+		if (!tn_buffers_ok(st))
+			abort();
 	}
 	vh_stack_poll(st, 0);
 	tn_advance(st, &clk, 60 * VH_SEC, VH_SEC);
 	tn_clear(nic);
 	tn_clear(nic1);
-	check_buffers(st);
+	if (!tn_buffers_ok(st))
+		abort();
 	vh_stack_free(st);
 	return 0;
 }

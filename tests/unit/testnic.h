@@ -302,6 +302,20 @@ static inline void tn_neigh(struct vh_stack *st, struct vh_dev *dev, const char 
 	arp_add_static(st, dev, tn_addr(addr), tn_peer_mac);
 }
 
+/* Every packet buffer is free or accounted for: waiting for ARP, held by
+ * reassembly, or looped back. Call with the test NICs' captures empty. */
+static inline bool tn_buffers_ok(const struct vh_stack *st)
+{
+	unsigned held = st->arp.pending + st->ip.reasm.used + st->backlog.len;
+	unsigned avail = st->pool.avail + st->bigpool.avail;
+
+	if (avail + held == st->pool.total + st->bigpool.total)
+		return true;
+	fprintf(stderr, "buffer leak: %u free + %u held != %u\n", avail, held,
+		st->pool.total + st->bigpool.total);
+	return false;
+}
+
 /* The usual fixture: stack `name` with test0 (02:00:00:00:00:02) at 192.0.2.2/24
  * and the peer 192.0.2.1 at tn_peer_mac in its ARP cache; the capture is empty. */
 static inline struct vh_stack *tn_fixture_sized(struct tn_clock *clk, const char *name,
