@@ -1,6 +1,7 @@
 /* counters.c: drop reason names, and every counter of a stack for vhctl. */
 #include <stdio.h>
 
+#include "control.h"
 #include "counters.h"
 #include "stack.h"
 
@@ -94,4 +95,6 @@ void vh_stack_counters(struct vh_stack *st, vh_counter_fn fn, void *arg)
 	fn(arg, "route", "count", st->rt.count);
 	fn(arg, "route", "lookups", st->rt.lookups);
 	fn(arg, "route", "misses", st->rt.misses);
+	if (st->ctl)
+		ctl_counters(st->ctl, fn, arg);
 }

@@ -28,6 +28,7 @@
 
 struct vh_call;
 struct capture;
+struct ctl_server;
 
 struct vh_stack {
 	char name[16];
@@ -53,6 +54,8 @@ struct vh_stack {
 	/* Capture decorator: every frame in and out, when set. */
 	void (*capture_fn)(void *arg, struct vh_dev *dev, int outbound, const struct vh_pkt *pkt);
 	void *capture_arg;
+
+	struct ctl_server *ctl;   /* the control socket serving this stack, if any */
 
 	/* Worker loop. */
 	struct pollfd *pfds;
