@@ -77,6 +77,9 @@ struct capture_iface {
 	char *description;
 	uint8_t mac[6];
 	bool has_mac;
+	/* The NIC's own counts for the last ISBs, taken by capture_stop(). */
+	bool has_nic_stats;
+	uint64_t nic_recv, nic_drop;
 	/* Written by the producer. */
 	counter_t seen, filtered, dropped;
 };
@@ -523,7 +526,10 @@ static void put_blocks(struct capture *c, const uint8_t *buf, size_t len)
 	ctr_add(&c->bytes, len);
 }
 
-static void write_isbs(struct capture *c)
+/* Every NIC's ISB. The NIC's own counts go only in the ISBs that end the
+ * capture: they are read on capture_stop()'s thread, which is the one the
+ * stack said it could read them on. */
+static void write_isbs(struct capture *c, bool final)
 {
 	uint64_t now = wall_ns(c);
 
@@ -545,9 +551,11 @@ static void write_isbs(struct capture *c)
 		};
 		int n;
 
-		if (c->iface_stats &&
-		    c->iface_stats(c->stats_arg, ifc->id, &isb.ifrecv, &isb.ifdrop) == 0)
+		if (final && ifc->has_nic_stats) {
 			isb.present |= PCAPNG_ISB_HAS_IFRECV | PCAPNG_ISB_HAS_IFDROP;
+			isb.ifrecv = ifc->nic_recv;
+			isb.ifdrop = ifc->nic_drop;
+		}
 		n = pcapng_isb(buf, sizeof(buf), &isb);
 		if (n > 0)
 			put_blocks(c, buf, (size_t)n);
@@ -567,7 +575,7 @@ static void rotate(struct capture *c)
 {
 	int r;
 
-	write_isbs(c);
+	write_isbs(c, false);
 	close(c->fd);
 	c->fd = -1;
 	if (!sink_ok(c))
@@ -754,7 +762,7 @@ static void *writer_main(void *arg)
 			nanosleep(&batch_delay, NULL);
 		}
 	}
-	write_isbs(c);
+	write_isbs(c, true);
 	if (c->fd >= 0) {
 		if (c->kind == SINK_STDOUT)
 			fcntl(c->fd, F_SETFL, c->stdout_flags);
@@ -891,6 +899,13 @@ void capture_stop(struct capture *c)
 	if (c->state != CAP_STARTED)
 		return;
 	atomic_store(&c->running, false);
+	/* Before the writer is told to stop: it reads these once it is. */
+	for (unsigned i = 0; i < c->n_ifaces && c->iface_stats; i++) {
+		struct capture_iface *ifc = &c->ifaces[i];
+		int r = c->iface_stats(c->stats_arg, ifc->id, &ifc->nic_recv, &ifc->nic_drop);
+
+		ifc->has_nic_stats = r == 0;
+	}
 	c->stop_deadline = mono_ns() + (uint64_t)c->stop_timeout_ms * 1000000u;
 	atomic_store(&c->stopping, true);
 	(void)!write(c->wake_fd, &one, sizeof(one));

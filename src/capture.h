@@ -58,10 +58,11 @@ struct capture_config {
 	/* capture_stop() waits this long for a slow reader to take what is
 	 * queued, then gives up; 0: CAPTURE_STOP_TIMEOUT_MS_DEFAULT. */
 	unsigned stop_timeout_ms;
-	/* Optional: a NIC's received and dropped counts for its ISB
-	 * (isb_ifrecv, isb_ifdrop). Return 0 to include them, or a negative
-	 * errno to leave them out. Called on the writer thread, when a file
-	 * is closed: the counters it reads must be safe to read there. */
+	/* Optional: a NIC's received and dropped counts for the ISBs that end
+	 * the capture (isb_ifrecv, isb_ifdrop). Return 0 to include them, or a
+	 * negative errno to leave them out. Called by capture_stop(), on its
+	 * caller's thread. The ISBs of a file closed by rotation carry only
+	 * the capture's own counts. */
 	int (*iface_stats)(void *arg, unsigned id, uint64_t *ret_recv, uint64_t *ret_drop);
 	void *stats_arg;
 	/* Wall clock for the ISB times, in ns since the Unix epoch;

@@ -602,6 +602,13 @@ static void test_rotation(void)
 		CHECK_EQ(atoi(out), 2);
 		CHECK_EQ(sh(out, sizeof(out), "tshark -r '%s' 2>/dev/null | wc -l", name), 0);
 		frames += (unsigned)atoi(out);
+		/* Only the last file's ISBs carry the NICs' own counts. */
+		CHECK_EQ(sh(out, sizeof(out),
+			    "tshark -r '%s' -X 'read_format:MIME Files Format' -T fields "
+			    "-e pcapng.options.option.data.interface.received 2>/dev/null",
+			    name),
+			 0);
+		CHECK(strcmp(out, i + 1 == st.files ? "10,20\n" : "\n") == 0);
 	}
 	CHECK_EQ(files, st.files);
 	CHECK_EQ(frames, 80);
