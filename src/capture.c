@@ -35,7 +35,7 @@
 #include "wire/pcapng.h"
 
 /* Filters come from libpcap, an optional dependency (meson -Dpcap). */
-#ifdef VH_CAPTURE_FILTERS
+#ifdef VH_HAVE_PCAP
 #include <pcap/pcap.h>
 #endif
 
@@ -97,7 +97,7 @@ struct capture {
 	uint64_t rotate_bytes;
 	uint32_t snaplen;
 	unsigned stop_timeout_ms;
-#ifdef VH_CAPTURE_FILTERS
+#ifdef VH_HAVE_PCAP
 	struct bpf_program prog;
 #endif
 	bool has_filter;
@@ -195,7 +195,7 @@ static int sink_kind_of(const char *path, enum sink_kind *ret)
 	return 0;
 }
 
-#ifdef VH_CAPTURE_FILTERS
+#ifdef VH_HAVE_PCAP
 /* Compile with libpcap for Ethernet, as tcpdump would for such a NIC. */
 static int compile_filter(struct capture *c, const char *expr, char *err, size_t errlen)
 {

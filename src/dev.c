@@ -129,6 +129,35 @@ void vh_dev_set_link(struct vh_dev *dev, bool up)
 			arp_announce(i);
 }
 
+int vh_dev_mcast_add(struct vh_dev *dev, const uint8_t mac[VH_ETH_ALEN])
+{
+	if (vh_dev_mcast_accepts(dev, mac))
+		return 0;
+	if (dev->nmcast == VH_DEV_MCAST_MAX)
+		return -ENOSPC;
+	memcpy(dev->mcast[dev->nmcast++], mac, VH_ETH_ALEN);
+	return 0;
+}
+
+int vh_dev_mcast_del(struct vh_dev *dev, const uint8_t mac[VH_ETH_ALEN])
+{
+	for (unsigned i = 0; i < dev->nmcast; i++)
+		if (!memcmp(dev->mcast[i], mac, VH_ETH_ALEN)) {
+			memmove(dev->mcast[i], dev->mcast[i + 1], (dev->nmcast - i - 1) * VH_ETH_ALEN);
+			dev->nmcast--;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+bool vh_dev_mcast_accepts(const struct vh_dev *dev, const uint8_t mac[VH_ETH_ALEN])
+{
+	for (unsigned i = 0; i < dev->nmcast; i++)
+		if (!memcmp(dev->mcast[i], mac, VH_ETH_ALEN))
+			return true;
+	return false;
+}
+
 void vh_drop_at(struct vh_stack *st, struct vh_dev *dev, struct vh_pkt *pkt, enum vh_drop why,
 		const char *func, const char *file, int line)
 {

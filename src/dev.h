@@ -53,6 +53,8 @@ struct vh_dev_stats {
 
 struct impair;
 
+#define VH_DEV_MCAST_MAX 16
+
 struct vh_dev {
 	struct vh_stack *stack;
 	unsigned index;            /* 1.. in registration order */
@@ -66,6 +68,8 @@ struct vh_dev {
 	uint64_t poll_ns;          /* > 0: ops->poll at least this often */
 	uint64_t next_poll;        /* ns, for poll_ns */
 	struct vh_iface *ifaces;
+	uint8_t mcast[VH_DEV_MCAST_MAX][VH_ETH_ALEN]; /* multicast MACs we accept */
+	unsigned nmcast;
 	struct impair *impair;     /* optional link impairment (loss, delay...) */
 	struct vh_dev_stats stats;
 	struct vh_dev *next;
@@ -88,6 +92,10 @@ int vh_dev_register(struct vh_stack *st, struct vh_dev *dev, struct vh_err *err)
 struct vh_dev *vh_dev_by_name(struct vh_stack *st, const char *name);
 struct vh_dev *vh_dev_by_index(struct vh_stack *st, unsigned index);
 void vh_dev_set_link(struct vh_dev *dev, bool up);
+/* Accept frames to a multicast MAC (a protocol joined a group). -ENOSPC when full. */
+int vh_dev_mcast_add(struct vh_dev *dev, const uint8_t mac[VH_ETH_ALEN]);
+int vh_dev_mcast_del(struct vh_dev *dev, const uint8_t mac[VH_ETH_ALEN]);
+bool vh_dev_mcast_accepts(const struct vh_dev *dev, const uint8_t mac[VH_ETH_ALEN]);
 
 /* Worker: a frame arrived on dev (consumes pkt). */
 void vh_dev_input(struct vh_dev *dev, struct vh_pkt *pkt);

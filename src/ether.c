@@ -24,9 +24,9 @@ void ether_input(struct vh_dev *dev, struct vh_pkt *pkt)
 	if (ether_is_bcast(eth.dst)) {
 		pkt->flags |= VH_PKT_F_L2_BCAST;
 	} else if (ether_is_mcast(eth.dst)) {
-		/* No multicast group is joined yet: IP multicast arrives with the naming services. */
+		/* Only groups a protocol joined (vh_dev_mcast_add), as a NIC's filter would. */
 		pkt->flags |= VH_PKT_F_L2_MCAST;
-		if (!(dev->flags & VH_DEV_F_PROMISC)) {
+		if (!(dev->flags & VH_DEV_F_PROMISC) && !vh_dev_mcast_accepts(dev, eth.dst)) {
 			vh_drop(st, dev, pkt, VH_DROP_ETHER_NOT_US);
 			return;
 		}

@@ -107,6 +107,9 @@ static void echo_reply(struct vh_stack *st, struct vh_pkt *pkt, const struct ipv
 		vh_drop(st, rx->dev, pkt, VH_DROP_ICMP_IGNORED);
 		return;
 	}
+	debugf(st, "echo request from %s, id=%u, seq=%u, len=%u: replying",
+	       vh_addr_str(rx->src, (char[VH_ADDR_STR]){0}), m->rest >> 16, m->rest & 0xffff,
+	       pkt->len);
 	/* The request becomes the reply: same id, sequence and data. */
 	wire_icmp_emit(pkt->data, pkt->len, ICMP_ECHOREPLY, 0, m->rest);
 	/* Answer from the address that was asked; a broadcast is answered from the NIC's. */

@@ -356,6 +356,12 @@ void vh_stack_set_log_level(struct vh_stack *st, enum vh_log_level level)
 	st->log.level = level;
 }
 
+void vh_stack_set_log_sink(struct vh_stack *st, vh_log_sink sink, void *arg)
+{
+	st->log.sink = sink;
+	st->log.arg = arg;
+}
+
 void vh_stack_set_forwarding(struct vh_stack *st, bool on)
 {
 	st->ip.forwarding = on;

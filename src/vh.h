@@ -72,6 +72,8 @@ int vh_stack_call(struct vh_stack *st, int (*fn)(struct vh_stack *st, void *arg)
 int vh_stack_add_nic(struct vh_stack *st, const char *spec, struct vh_dev **ret, struct vh_err *err);
 
 void vh_stack_set_log_level(struct vh_stack *st, enum vh_log_level level);
+/* Send log lines to sink (NULL: stderr) from now on. Call before vh_stack_start(). */
+void vh_stack_set_log_sink(struct vh_stack *st, vh_log_sink sink, void *arg);
 enum vh_log_level vh_log_level_parse(const char *s, bool *ok);
 
 /* Every counter of the stack, one call each: scope is "dev.tap0", "ip", "arp"... */

@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture_dev.h"
+#include "control.h"
 #include "dev.h"
 #include "ifaces/registry.h"
 #include "spec.h"
@@ -28,6 +30,7 @@ struct options {
 	const char *routes[MAX_LIST];
 	unsigned nroutes;
 	const char *gateway;
+	const char *control; /* NULL: the default path; "none": no control socket */
 	bool forward;
 	struct vh_capture_opts capture;
 	const char *capture_ifaces[MAX_LIST];
@@ -67,6 +70,9 @@ static void usage(FILE *f)
 		"                      only frames that match EXPR (libpcap syntax, as tcpdump)\n"
 		"  --capture-iface NAME\n"
 		"                      only this NIC; repeatable (default: every NIC)\n"
+		"\nControl:\n"
+		"  --control PATH      the control socket for vhctl (default /run/vhost/vhost.sock\n"
+		"                      for root, else $XDG_RUNTIME_DIR/vhost.sock); 'none': no socket\n"
 		"\nOther:\n"
 		"  -v, --verbose       more log (repeat for debug, trace with packet dumps)\n"
 		"  -q, --quiet         errors only\n"
@@ -91,11 +97,44 @@ static int fail(const char *fmt, ...)
 	return 2;
 }
 
+/* While the stack is being built, log lines wait here: if the setup fails, the
+ * user sees only the one line naming the cause; if it succeeds, they are
+ * printed as if nothing had waited. */
+#define SETUP_LOG_LINES 256
+struct setup_log {
+	char *lines[SETUP_LOG_LINES];
+	unsigned n, lost;
+};
+
+static void setup_sink(void *arg, enum vh_log_level level, const char *line)
+{
+	struct setup_log *l = arg;
+
+	(void)level;
+	if (l->n < SETUP_LOG_LINES && (l->lines[l->n] = strdup(line)))
+		l->n++;
+	else
+		l->lost++;
+}
+
+static void setup_log_end(struct setup_log *l, bool print)
+{
+	for (unsigned i = 0; i < l->n; i++) {
+		if (print)
+			fprintf(stderr, "%s\n", l->lines[i]);
+		free(l->lines[i]);
+	}
+	if (print && l->lost)
+		fprintf(stderr, "(%u setup log lines not shown)\n", l->lost);
+	l->n = l->lost = 0;
+}
+
 enum {
 	OPT_LOG_LEVEL = 256,
 	OPT_FORWARD,
 	OPT_ROUTE,
 	OPT_GATEWAY,
+	OPT_CONTROL,
 	OPT_CAPTURE,
 	OPT_CAPTURE_SIZE,
 	OPT_CAPTURE_FILTER,
@@ -113,6 +152,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"capture-size", required_argument, NULL, OPT_CAPTURE_SIZE},
 		{"capture-filter", required_argument, NULL, OPT_CAPTURE_FILTER},
 		{"capture-iface", required_argument, NULL, OPT_CAPTURE_IFACE},
+		{"control", required_argument, NULL, OPT_CONTROL},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
@@ -162,6 +202,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (o->capture.nifaces == MAX_LIST)
 				return fail("too many --capture-iface options (at most %d)", MAX_LIST);
 			o->capture_ifaces[o->capture.nifaces++] = optarg;
+			break;
+		case OPT_CONTROL:
+			if (!optarg[0])
+				return fail("--control needs a path, or 'none'");
+			o->control = optarg;
 			break;
 		case 'v':
 			o->verbosity++;
@@ -239,12 +284,45 @@ static int add_route(struct vh_stack *st, const char *text, struct vh_err *err)
 	return 0;
 }
 
+/* An explicit --control PATH that cannot be served is fatal. The default path
+ * is best effort: a second vhost (a test beside a running one) still runs,
+ * and says why it has no control socket. */
+static int start_control(struct vh_stack *st, const char *path, struct ctl_server **ret,
+			 struct vh_err *err)
+{
+	char def[108];
+	int r;
+
+	if (path && !strcmp(path, "none"))
+		return 0;
+	if (path)
+		return ctl_start(st, path, ret, err);
+	if (ctl_default_path(def, sizeof(def)) < 0) {
+		fprintf(stderr, "vhost: no control socket: $XDG_RUNTIME_DIR is not set; "
+				"use --control PATH\n");
+		return 0;
+	}
+	if (geteuid() == 0 && mkdir("/run/vhost", 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "vhost: no control socket: cannot create /run/vhost: %s\n",
+			strerror(errno));
+		return 0;
+	}
+	r = ctl_start(st, def, ret, err);
+	if (r < 0) {
+		fprintf(stderr, "vhost: no control socket: %s (use --control PATH)\n", err->msg);
+		err->msg[0] = 0;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	struct vh_stack_config cfg;
 	struct vh_stack *st;
+	struct ctl_server *ctl = NULL;
 	struct vh_err err = {{0}};
+	struct setup_log setup = {0};
 	sigset_t sigs;
 	int r, sig;
 
@@ -268,6 +346,8 @@ int main(int argc, char **argv)
 	else
 		cfg.log_level = o.verbosity >= 2 ? VH_LOG_TRACE
 						 : (o.verbosity == 1 ? VH_LOG_DEBUG : VH_LOG_INFO);
+	cfg.log_sink = setup_sink;
+	cfg.log_arg = &setup;
 	r = vh_stack_new(&cfg, &st);
 	if (r < 0)
 		return fail("cannot create the stack: %s", strerror(-r));
@@ -302,16 +382,23 @@ int main(int argc, char **argv)
 			goto fail_stack;
 	}
 
+	setup_log_end(&setup, true);
+	vh_stack_set_log_sink(st, NULL, NULL);
 	r = vh_stack_start(st);
 	if (r < 0) {
 		vh_err_set(&err, r, "cannot start the worker: %s", strerror(-r));
 		goto fail_stack;
 	}
+	r = start_control(st, o.control, &ctl, &err);
+	if (r < 0)
+		goto fail_stack;
 	do {
 		sig = 0;
 		if (sigwait(&sigs, &sig) != 0)
 			break;
 	} while (sig == SIGHUP); /* reserved for reopening logs; keep running */
+	/* The control thread calls into the worker: it goes first. */
+	ctl_stop(ctl);
 	vh_stack_stop(st);
 	/* After the worker: the last ISBs get the NICs' final counts. */
 	vh_capture_stop(st);
@@ -321,5 +408,6 @@ int main(int argc, char **argv)
 fail_stack:
 	vh_capture_stop(st);
 	vh_stack_free(st);
+	setup_log_end(&setup, false);
 	return fail("%s", err.msg[0] ? err.msg : strerror(-r));
 }

@@ -17,7 +17,7 @@ TWOSTACKS=${TWOSTACKS:-$(dirname "$VHOST")/../tests/netns/twostacks}
 
 H=${ID}h A=${ID}a T=${ID}t0
 ns "$H"; ns "$A"
-start_vhost "$H" vhost "$T" -- --iface "$T,type=tap,addr=192.0.2.2/24" -v
+start_vhost "$H" vhost "$T" -- --iface "$T,type=tap,addr=192.0.2.2/24" --control none -v
 plug "$H" "$T" "$A" 192.0.2.1/24
 
 out=$(ip netns exec "$A" ping -c 1000 -i 0.01 -W 1 -q 192.0.2.2 2>&1)

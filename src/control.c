@@ -1,0 +1,919 @@
+/* control.c: control requests: the command table, the parser, the commands,
+ * and rendering their answers as aligned text or JSON.
+ *
+ * A request is words separated by blanks: optional flags ("-j" for JSON),
+ * an object (route), a verb (add; "show" when omitted), then the arguments
+ * the command's row names: positionals first, then "keyword value" pairs in
+ * any order. Every value is checked here, before any stack sees it; what
+ * needs the stack (does the NIC exist?) is checked by the command. */
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arp.h"
+#include "control.h"
+#include "ipv4.h"
+#include "routing/route.h"
+#include "spec.h"
+#include "stack.h"
+#include "wire/ipv4.h"
+
+/* Argument kinds; each fills one field of struct ctl_req and sets its bit in `have`. */
+enum {
+	CTL_A_PREFIX = 1u << 0, /* A.B.C.D/N with host bits zero, or "default" */
+	CTL_A_CIDR = 1u << 1,   /* A.B.C.D/N, an address with its prefix length */
+	CTL_A_ADDR = 1u << 2,   /* A.B.C.D */
+	CTL_A_VIA = 1u << 3,    /* a gateway address */
+	CTL_A_DEV = 1u << 4,    /* a NIC name */
+	CTL_A_METRIC = 1u << 5, /* 0..2^32-1 */
+	CTL_A_LLADDR = 1u << 6, /* a unicast MAC */
+	CTL_A_SCOPE = 1u << 7,  /* a counter scope: ip, arp, dev.tap0... */
+	CTL_A_LEVEL = 1u << 8,  /* a log level */
+};
+
+typedef int (*ctl_exec_fn)(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *out,
+			   struct vh_err *err);
+
+struct ctl_cmd {
+	const char *object;
+	const char *verb;
+	const char *syntax;       /* the arguments, for help and error lines */
+	unsigned pos[2];          /* positional kinds, in order; 0 ends */
+	struct {
+		const char *word;
+		unsigned kind;
+	} kw[3];                  /* keyword arguments, any order */
+	unsigned required;        /* kinds that must be present */
+	unsigned any;             /* at least one of these kinds must be present */
+	ctl_exec_fn exec;
+};
+
+/* ---- tables and buffers ---------------------------------------------------------------- */
+
+void ctl_table_init(struct ctl_table *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void ctl_table_free(struct ctl_table *t)
+{
+	free(t->cells);
+	free(t->text);
+	memset(t, 0, sizeof(*t));
+}
+
+void ctl_buf_free(struct ctl_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static bool grow(char **p, size_t *cap, size_t need)
+{
+	size_t c = *cap ? *cap : 256;
+	char *n;
+
+	while (c < need)
+		c *= 2;
+	if (c == *cap)
+		return true;
+	n = realloc(*p, c);
+	if (!n)
+		return false;
+	*p = n;
+	*cap = c;
+	return true;
+}
+
+static void buf_add(struct ctl_buf *b, const char *s, size_t n)
+{
+	if (b->oom || !grow(&b->p, &b->cap, b->len + n + 1)) {
+		b->oom = true;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static void buf_puts(struct ctl_buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static void buf_printf(struct ctl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void buf_printf(struct ctl_buf *b, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	/* Callers format short fields only; a longer one is cut rather than lost. */
+	buf_add(b, tmp, n < 0 ? 0 : ((size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1));
+}
+
+static void table_cols(struct ctl_table *t, unsigned numeric, const char *const *cols)
+{
+	for (t->ncols = 0; cols[t->ncols] && t->ncols < CTL_COLS_MAX; t->ncols++)
+		t->cols[t->ncols] = cols[t->ncols];
+	t->numeric = numeric;
+}
+
+/* Append one cell; rows are ncols consecutive cells. */
+static void cell(struct ctl_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cell(struct ctl_table *t, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(tmp))
+		n = sizeof(tmp) - 1;
+	if (t->oom)
+		return;
+	if (t->ncells == t->ncap) {
+		size_t c = t->ncap ? t->ncap * 2 : 64;
+		size_t *p = realloc(t->cells, c * sizeof(*p));
+		if (!p) {
+			t->oom = true;
+			return;
+		}
+		t->cells = p;
+		t->ncap = c;
+	}
+	if (!grow(&t->text, &t->cap, t->len + (size_t)n + 1)) {
+		t->oom = true;
+		return;
+	}
+	t->cells[t->ncells++] = t->len;
+	memcpy(t->text + t->len, tmp, (size_t)n + 1);
+	t->len += (size_t)n + 1;
+	if (t->ncells % t->ncols == 0)
+		t->nrows++;
+}
+
+static const char *cell_at(const struct ctl_table *t, unsigned row, unsigned col)
+{
+	return t->text + t->cells[row * t->ncols + col];
+}
+
+static void json_str(struct ctl_buf *b, const char *s)
+{
+	buf_puts(b, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			buf_printf(b, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			buf_printf(b, "\\u%04x", c); /* names are ASCII; anything else stays valid JSON */
+		else
+			buf_add(b, (const char *)&c, 1);
+	}
+	buf_puts(b, "\"");
+}
+
+static void json_val(const struct ctl_table *t, struct ctl_buf *b, unsigned row, unsigned col)
+{
+	if (t->numeric & (1u << col))
+		buf_puts(b, cell_at(t, row, col));
+	else
+		json_str(b, cell_at(t, row, col));
+}
+
+static void render_json(const struct ctl_table *t, struct ctl_buf *b)
+{
+	if (t->nested) {
+		/* {"ip": {"in_receives": 3, ...}, ...}: rows arrive grouped by their first column. */
+		buf_puts(b, "{");
+		for (unsigned r = 0; r < t->nrows; r++) {
+			bool first = r == 0 || strcmp(cell_at(t, r, 0), cell_at(t, r - 1, 0));
+			if (first) {
+				buf_puts(b, r ? "},\n" : "\n");
+				json_str(b, cell_at(t, r, 0));
+				buf_puts(b, ": {");
+			} else {
+				buf_puts(b, ", ");
+			}
+			json_str(b, cell_at(t, r, 1));
+			buf_puts(b, ": ");
+			json_val(t, b, r, 2);
+		}
+		buf_puts(b, t->nrows ? "}\n}\n" : "}\n");
+		return;
+	}
+	buf_puts(b, "[");
+	for (unsigned r = 0; r < t->nrows; r++) {
+		buf_puts(b, r ? ",\n{" : "\n{");
+		for (unsigned c = 0; c < t->ncols; c++) {
+			if (c)
+				buf_puts(b, ", ");
+			json_str(b, t->cols[c]);
+			buf_puts(b, ": ");
+			json_val(t, b, r, c);
+		}
+		buf_puts(b, "}");
+	}
+	buf_puts(b, t->nrows ? "\n]\n" : "]\n");
+}
+
+static void render_text(const struct ctl_table *t, struct ctl_buf *b)
+{
+	size_t w[CTL_COLS_MAX];
+
+	for (unsigned c = 0; c < t->ncols; c++) {
+		w[c] = strlen(t->cols[c]);
+		for (unsigned r = 0; r < t->nrows; r++)
+			if (strlen(cell_at(t, r, c)) > w[c])
+				w[c] = strlen(cell_at(t, r, c));
+	}
+	for (int r = -1; r < (int)t->nrows; r++) {
+		for (unsigned c = 0; c < t->ncols; c++) {
+			const char *s = r < 0 ? t->cols[c] : cell_at(t, (unsigned)r, c);
+			bool last = c + 1 == t->ncols;
+			if (r < 0) {
+				/* Header in capitals, like ip -br and ss. */
+				for (const char *p = s; *p; p++)
+					buf_printf(b, "%c", *p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+			} else {
+				buf_puts(b, s);
+			}
+			if (!last)
+				buf_printf(b, "%*s", (int)(w[c] - strlen(s) + 2), "");
+		}
+		/* An empty last column would leave blanks at the end of the line. */
+		while (b->len && b->p[b->len - 1] == ' ')
+			b->len--;
+		buf_puts(b, "\n");
+	}
+}
+
+void ctl_table_render(const struct ctl_table *t, bool json, struct ctl_buf *out)
+{
+	if (!t->ncols)
+		return; /* a change: nothing to show */
+	if (json)
+		render_json(t, out);
+	else
+		render_text(t, out);
+}
+
+/* ---- commands (worker) ----------------------------------------------------------------- */
+
+static int need_dev(struct vh_stack *st, const struct ctl_req *req, struct vh_dev **ret,
+		    struct vh_err *err)
+{
+	struct vh_dev *dev = NULL;
+
+	if (req->have & CTL_A_DEV) {
+		dev = vh_dev_by_name(st, req->dev);
+		if (!dev)
+			return vh_err_set(err, ENODEV, "no NIC named '%s' (see vhctl link)", req->dev);
+	}
+	*ret = dev;
+	return 0;
+}
+
+static int addr_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		     struct vh_err *err)
+{
+	static const char *const cols[] = {"dev", "address", "broadcast", NULL};
+	char a[VH_ADDR_STR];
+	struct vh_dev *only = NULL;
+	int r = need_dev(st, req, &only, err);
+
+	if (r < 0)
+		return r;
+	table_cols(t, 0, cols);
+	for (struct vh_dev *d = st->devs; d; d = d->next)
+		for (struct vh_iface *i = d->ifaces; i && (!only || d == only); i = i->next) {
+			cell(t, "%s", d->name);
+			cell(t, "%s/%u", vh_addr_str(i->addr, a), i->plen);
+			cell(t, "%s", vh_addr_str(i->bcast, a));
+		}
+	return 0;
+}
+
+static int addr_add(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		    struct vh_err *err)
+{
+	char a[VH_ADDR_STR];
+	struct vh_dev *dev = NULL;
+	int r = need_dev(st, req, &dev, err);
+
+	(void)t;
+	if (r < 0)
+		return r;
+	vh_addr_str(req->prefix, a);
+	if (ipv4_is_mcast(req->prefix) || ipv4_is_lbcast(req->prefix) || ipv4_is_zeronet(req->prefix))
+		return vh_err_set(err, EINVAL, "%s is not a unicast address", a);
+	r = vh_iface_add(st, dev, req->prefix, req->plen, NULL);
+	if (r == -EEXIST)
+		return vh_err_set(err, EEXIST, "%s is already an address of this host", a);
+	if (r < 0)
+		return vh_err_set(err, r, "cannot add %s/%u: %s", a, req->plen, strerror(-r));
+	return 0;
+}
+
+static int addr_del(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		    struct vh_err *err)
+{
+	char a[VH_ADDR_STR];
+	struct vh_dev *dev = NULL;
+	struct vh_iface *ifc;
+	int r = need_dev(st, req, &dev, err);
+
+	(void)t;
+	if (r < 0)
+		return r;
+	ifc = vh_iface_by_addr(st, req->prefix);
+	vh_addr_str(req->prefix, a);
+	if (!ifc || ifc->dev != dev)
+		return vh_err_set(err, ENOENT, "%s is not an address of %s", a, dev->name);
+	/* Deleting by a different prefix length than was added is most likely a typo. */
+	if (ifc->plen != req->plen)
+		return vh_err_set(err, ENOENT, "%s is %s/%u on %s, not /%u", a, a, ifc->plen,
+				  dev->name, req->plen);
+	return vh_iface_del(st, dev, req->prefix);
+}
+
+static void route_row(void *arg, const struct rt_entry *e)
+{
+	struct ctl_table *t = arg;
+	char a[VH_ADDR_STR];
+
+	if (e->plen == 0)
+		cell(t, "default");
+	else
+		cell(t, "%s/%u", vh_addr_str(e->prefix, a), e->plen);
+	cell(t, "%s", e->gateway ? vh_addr_str(e->gateway, a) : "-");
+	cell(t, "%s", e->dev ? e->dev->name : "-");
+	cell(t, "%u", e->metric);
+	cell(t, "%s", e->flags & RT_F_CONNECTED ? "connected" : "static");
+	cell(t, "%llu", (unsigned long long)e->hits);
+}
+
+static int route_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		      struct vh_err *err)
+{
+	static const char *const cols[] = {"destination", "gateway", "dev", "metric", "proto",
+					   "hits", NULL};
+
+	(void)req;
+	(void)err;
+	table_cols(t, 1u << 3 | 1u << 5, cols);
+	rt_foreach(st, route_row, t);
+	return 0;
+}
+
+static int route_add(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		     struct vh_err *err)
+{
+	struct vh_dev *dev = NULL;
+	int r = need_dev(st, req, &dev, err);
+
+	(void)t;
+	if (r < 0)
+		return r;
+	return rt_add(st, req->prefix, req->plen, req->gateway, dev, req->metric, RT_F_STATIC, err);
+}
+
+static int route_del(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		     struct vh_err *err)
+{
+	struct vh_dev *dev = NULL;
+	int r = need_dev(st, req, &dev, err);
+
+	(void)t;
+	if (r < 0)
+		return r;
+	return rt_del(st, req->prefix, req->plen, req->gateway, dev, err);
+}
+
+static int neigh_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		      struct vh_err *err)
+{
+	static const char *const cols[] = {"address", "dev", "lladdr", "state", NULL};
+	char a[VH_ADDR_STR], m[VH_MAC_STR];
+	struct vh_dev *only = NULL;
+	int r = need_dev(st, req, &only, err);
+
+	if (r < 0)
+		return r;
+	table_cols(t, 0, cols);
+	for (unsigned i = 0; i < ARP_CACHE_SIZE; i++) {
+		const struct arp_entry *e = &st->arp.e[i];
+		if (e->state == ARP_FREE || (only && e->dev != only))
+			continue;
+		cell(t, "%s", vh_addr_str(e->addr, a));
+		cell(t, "%s", e->dev->name);
+		cell(t, "%s", e->state == ARP_INCOMPLETE ? "-" : vh_mac_str(e->mac, m));
+		cell(t, "%s", arp_state_name(e->state));
+	}
+	return 0;
+}
+
+static int neigh_add(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		     struct vh_err *err)
+{
+	struct vh_dev *dev = NULL;
+	int r = need_dev(st, req, &dev, err);
+
+	(void)t;
+	if (r < 0)
+		return r;
+	if (dev->flags & VH_DEV_F_NOARP)
+		return vh_err_set(err, EINVAL, "%s has no neighbours (it does not use ARP)", dev->name);
+	r = arp_add_static(st, dev, req->addr, req->mac);
+	if (r < 0)
+		return vh_err_set(err, r, "the neighbour cache is full of entries in use");
+	return 0;
+}
+
+static int neigh_del(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		     struct vh_err *err)
+{
+	char a[VH_ADDR_STR];
+
+	(void)t;
+	if (arp_delete(st, req->addr) < 0)
+		return vh_err_set(err, ENOENT, "no neighbour %s", vh_addr_str(req->addr, a));
+	return 0;
+}
+
+static int link_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		     struct vh_err *err)
+{
+	static const char *const cols[] = {"index", "name", "kind", "state", "carrier", "mtu",
+					   "lladdr", NULL};
+	char m[VH_MAC_STR];
+	struct vh_dev *only = NULL;
+	int r = need_dev(st, req, &only, err);
+
+	if (r < 0)
+		return r;
+	table_cols(t, 1u << 0 | 1u << 5, cols);
+	for (struct vh_dev *d = st->devs; d; d = d->next) {
+		if (only && d != only)
+			continue;
+		cell(t, "%u", d->index);
+		cell(t, "%s", d->name);
+		cell(t, "%s", d->ops->kind);
+		cell(t, "%s", d->flags & VH_DEV_F_UP ? "up" : "down");
+		cell(t, "%s", d->flags & VH_DEV_F_LINK ? "yes" : "no");
+		cell(t, "%u", d->mtu);
+		cell(t, "%s", vh_mac_str(d->hwaddr, m));
+	}
+	return 0;
+}
+
+struct stats_walk {
+	struct ctl_table *t;
+	const char *scope;
+	unsigned matched;
+};
+
+/* "dev" takes every dev.NAME scope; "dev.tap0" only its own. */
+static bool scope_match(const char *want, const char *scope)
+{
+	size_t n = strlen(want);
+
+	return !strncmp(want, scope, n) && (scope[n] == 0 || scope[n] == '.');
+}
+
+static void stats_row(void *arg, const char *scope, const char *name, uint64_t value)
+{
+	struct stats_walk *w = arg;
+
+	if (w->scope[0] && !scope_match(w->scope, scope))
+		return;
+	w->matched++;
+	cell(w->t, "%s", scope);
+	cell(w->t, "%s", name);
+	cell(w->t, "%llu", (unsigned long long)value);
+}
+
+static int stats_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		      struct vh_err *err)
+{
+	static const char *const cols[] = {"scope", "counter", "value", NULL};
+	struct stats_walk w = {t, req->have & CTL_A_SCOPE ? req->scope : "", 0};
+
+	table_cols(t, 1u << 2, cols);
+	t->nested = true;
+	vh_stack_counters(st, stats_row, &w);
+	if (w.scope[0] && !w.matched)
+		return vh_err_set(err, ENOENT,
+				  "no counters in scope '%s' (try ip, icmp, arp, route, drop, dev)",
+				  w.scope);
+	return 0;
+}
+
+static int one_value(struct ctl_table *t, const char *col, const char *val)
+{
+	const char *cols[] = {col, NULL};
+
+	table_cols(t, 0, cols);
+	cell(t, "%s", val);
+	return 0;
+}
+
+static int forward_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+			struct vh_err *err)
+{
+	(void)req;
+	(void)err;
+	return one_value(t, "forwarding", st->ip.forwarding ? "on" : "off");
+}
+
+static int forward_on(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		      struct vh_err *err)
+{
+	(void)req;
+	(void)t;
+	(void)err;
+	vh_stack_set_forwarding(st, true);
+	return 0;
+}
+
+static int forward_off(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		       struct vh_err *err)
+{
+	(void)req;
+	(void)t;
+	(void)err;
+	vh_stack_set_forwarding(st, false);
+	return 0;
+}
+
+static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
+
+static int log_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		    struct vh_err *err)
+{
+	(void)req;
+	(void)err;
+	return one_value(t, "level", level_names[st->log.level <= VH_LOG_TRACE ? st->log.level : 0]);
+}
+
+static int log_level(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		     struct vh_err *err)
+{
+	(void)t;
+	(void)err;
+	vh_stack_set_log_level(st, req->level);
+	infof(st, "log level %s", level_names[req->level]);
+	return 0;
+}
+
+static int help(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		struct vh_err *err);
+
+/* The commands. The first row of each object is its default verb. */
+static const struct ctl_cmd commands[] = {
+	{"addr", "show", "[dev NAME]", {0}, {{"dev", CTL_A_DEV}}, 0, 0, addr_show},
+	{"addr", "add", "A.B.C.D/N dev NAME", {CTL_A_CIDR}, {{"dev", CTL_A_DEV}},
+	 CTL_A_CIDR | CTL_A_DEV, 0, addr_add},
+	{"addr", "del", "A.B.C.D/N dev NAME", {CTL_A_CIDR}, {{"dev", CTL_A_DEV}},
+	 CTL_A_CIDR | CTL_A_DEV, 0, addr_del},
+	{"route", "show", "", {0}, {{0}}, 0, 0, route_show},
+	{"route", "add", "PREFIX/N|default [via A.B.C.D] [dev NAME] [metric N]", {CTL_A_PREFIX},
+	 {{"via", CTL_A_VIA}, {"dev", CTL_A_DEV}, {"metric", CTL_A_METRIC}}, CTL_A_PREFIX,
+	 CTL_A_VIA | CTL_A_DEV, route_add},
+	{"route", "del", "PREFIX/N|default [via A.B.C.D] [dev NAME]", {CTL_A_PREFIX},
+	 {{"via", CTL_A_VIA}, {"dev", CTL_A_DEV}}, CTL_A_PREFIX, 0, route_del},
+	{"neigh", "show", "[dev NAME]", {0}, {{"dev", CTL_A_DEV}}, 0, 0, neigh_show},
+	{"neigh", "add", "A.B.C.D lladdr MAC dev NAME", {CTL_A_ADDR},
+	 {{"lladdr", CTL_A_LLADDR}, {"dev", CTL_A_DEV}}, CTL_A_ADDR | CTL_A_LLADDR | CTL_A_DEV, 0,
+	 neigh_add},
+	{"neigh", "del", "A.B.C.D", {CTL_A_ADDR}, {{0}}, CTL_A_ADDR, 0, neigh_del},
+	{"link", "show", "[NAME]", {CTL_A_DEV}, {{0}}, 0, 0, link_show},
+	{"stats", "show", "[SCOPE]", {CTL_A_SCOPE}, {{0}}, 0, 0, stats_show},
+	{"forward", "show", "", {0}, {{0}}, 0, 0, forward_show},
+	{"forward", "on", "", {0}, {{0}}, 0, 0, forward_on},
+	{"forward", "off", "", {0}, {{0}}, 0, 0, forward_off},
+	{"log", "show", "", {0}, {{0}}, 0, 0, log_show},
+	{"log", "level", "error|warn|info|debug|trace", {CTL_A_LEVEL}, {{0}}, CTL_A_LEVEL, 0,
+	 log_level},
+	{"help", "show", "", {0}, {{0}}, 0, 0, help},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int help(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		struct vh_err *err)
+{
+	static const char *const cols[] = {"command", "arguments", NULL};
+
+	(void)st;
+	(void)req;
+	(void)err;
+	table_cols(t, 0, cols);
+	for (unsigned i = 0; i < NCOMMANDS; i++) {
+		cell(t, "%s %s", commands[i].object, commands[i].verb);
+		cell(t, "%s", commands[i].syntax);
+	}
+	return 0;
+}
+
+int ctl_exec(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *out,
+	     struct vh_err *err)
+{
+	int r;
+
+	if (err)
+		err->msg[0] = 0;
+	r = req->cmd->exec(st, req, out, err);
+	if (r == 0 && out->oom)
+		r = vh_err_set(err, ENOMEM, "out of memory for the reply");
+	if (r < 0 && err && !err->msg[0])
+		vh_err_set(err, r, "%s", strerror(-r));
+	return r;
+}
+
+/* ---- parser ------------------------------------------------------------------------------ */
+
+/* Split into words in place; -E2BIG past CTL_WORDS_MAX. */
+static int split(char *s, char **words, unsigned *ret_n)
+{
+	unsigned n = 0;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			*s++ = 0;
+		if (!*s)
+			break;
+		if (n == CTL_WORDS_MAX)
+			return -E2BIG;
+		words[n++] = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+	}
+	*ret_n = n;
+	return 0;
+}
+
+static int parse_value(unsigned kind, const char *w, struct ctl_req *q, struct vh_err *err)
+{
+	uint64_t v;
+	bool ok;
+
+	switch (kind) {
+	case CTL_A_PREFIX:
+		if (!strcmp(w, "default")) {
+			q->prefix = 0;
+			q->plen = 0;
+			break;
+		}
+		if (vh_parse_cidr(w, &q->prefix, &q->plen) < 0)
+			return vh_err_set(err, EINVAL, "'%s' is not PREFIX/LEN such as 192.0.2.0/24",
+					  w);
+		/* Host bits are a typo more often than a wish: say so rather than mask them. */
+		if (q->prefix & ~(q->plen ? htonl(~0u << (32 - q->plen)) : 0))
+			return vh_err_set(err, EINVAL, "'%s' has host bits set", w);
+		break;
+	case CTL_A_CIDR:
+		if (vh_parse_cidr(w, &q->prefix, &q->plen) < 0)
+			return vh_err_set(err, EINVAL,
+					  "'%s' is not ADDRESS/LEN such as 192.0.2.2/24", w);
+		break;
+	case CTL_A_ADDR:
+	case CTL_A_VIA:
+		if (vh_parse_addr(w, kind == CTL_A_ADDR ? &q->addr : &q->gateway) < 0)
+			return vh_err_set(err, EINVAL, "'%s' is not an IPv4 address", w);
+		break;
+	case CTL_A_DEV:
+		if (strlen(w) >= sizeof(q->dev))
+			return vh_err_set(err, EINVAL, "NIC name '%.20s...' is longer than %zu", w,
+					  sizeof(q->dev) - 1);
+		snprintf(q->dev, sizeof(q->dev), "%s", w);
+		break;
+	case CTL_A_METRIC:
+		if (vh_parse_u64(w, 0, UINT32_MAX, &v) < 0)
+			return vh_err_set(err, EINVAL, "metric '%s' is not a number 0-4294967295", w);
+		q->metric = (uint32_t)v;
+		break;
+	case CTL_A_LLADDR:
+		if (vh_parse_mac(w, q->mac) < 0)
+			return vh_err_set(err, EINVAL,
+					  "'%s' is not a unicast MAC such as 02:00:00:00:00:01", w);
+		break;
+	case CTL_A_SCOPE:
+		if (strlen(w) >= sizeof(q->scope))
+			return vh_err_set(err, EINVAL, "scope '%.20s...' is too long", w);
+		snprintf(q->scope, sizeof(q->scope), "%s", w);
+		break;
+	case CTL_A_LEVEL:
+		q->level = vh_log_level_parse(w, &ok);
+		if (!ok)
+			return vh_err_set(err, EINVAL,
+					  "log level '%s': use error, warn, info, debug or trace", w);
+		break;
+	default:
+		assert(0 && "argument kind without a parser");
+		return -EINVAL;
+	}
+	q->have |= kind;
+	return 0;
+}
+
+static const char *kind_name(const struct ctl_cmd *c, unsigned kind)
+{
+	for (unsigned k = 0; k < 3 && c->kw[k].word; k++)
+		if (c->kw[k].kind == kind)
+			return c->kw[k].word;
+	return kind == CTL_A_PREFIX ? "PREFIX/N" : kind == CTL_A_CIDR ? "A.B.C.D/N"
+		 : kind == CTL_A_ADDR ? "A.B.C.D" : kind == CTL_A_LEVEL ? "LEVEL" : "an argument";
+}
+
+static int keyword(const struct ctl_cmd *c, const char *w)
+{
+	for (unsigned k = 0; k < 3 && c->kw[k].word; k++)
+		if (!strcmp(c->kw[k].word, w))
+			return (int)k;
+	return -1;
+}
+
+static int parse_args(const struct ctl_cmd *c, char **w, unsigned n, struct ctl_req *q,
+		      struct vh_err *err)
+{
+	char pre[48];
+	unsigned i = 0;
+	int r;
+
+	snprintf(pre, sizeof(pre), "%s %s", c->object, c->verb);
+	for (unsigned p = 0; p < 2 && c->pos[p] && i < n && keyword(c, w[i]) < 0; p++) {
+		r = parse_value(c->pos[p], w[i++], q, err);
+		if (r < 0)
+			goto named;
+	}
+	while (i < n) {
+		int k = keyword(c, w[i]);
+		if (k < 0)
+			return vh_err_set(err, EINVAL, "%s: unexpected '%.40s' (arguments: %s)", pre,
+					  w[i], c->syntax[0] ? c->syntax : "none");
+		if (q->have & c->kw[k].kind)
+			return vh_err_set(err, EINVAL, "%s: '%s' given twice", pre, w[i]);
+		if (i + 1 == n)
+			return vh_err_set(err, EINVAL, "%s: '%s' needs a value", pre, w[i]);
+		r = parse_value(c->kw[k].kind, w[i + 1], q, err);
+		if (r < 0)
+			goto named;
+		i += 2;
+	}
+	for (unsigned b = 1; b <= CTL_A_LEVEL; b <<= 1)
+		if ((c->required & b) && !(q->have & b))
+			return vh_err_set(err, EINVAL, "%s: missing %s (arguments: %s)", pre,
+					  kind_name(c, b), c->syntax);
+	if (c->any && !(q->have & c->any))
+		return vh_err_set(err, EINVAL, "%s: needs via GATEWAY or dev NAME (arguments: %s)",
+				  pre, c->syntax);
+	return 0;
+named:
+	/* Put the command in front of the value's own reason. */
+	if (err) {
+		char msg[sizeof(err->msg)];
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		vh_err_set(err, r, "%s: %s", pre, msg);
+	}
+	return r;
+}
+
+static void list_objects(char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < NCOMMANDS; i++)
+		if (i == 0 || strcmp(commands[i].object, commands[i - 1].object))
+			len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s",
+						len ? ", " : "", commands[i].object);
+}
+
+static void list_verbs(const char *object, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].object, object))
+			len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s",
+						len ? ", " : "", commands[i].verb);
+}
+
+int ctl_parse(const char *line, size_t len, struct ctl_req *ret, struct vh_err *err)
+{
+	char text[CTL_REQ_MAX + 1], *w[CTL_WORDS_MAX], names[128];
+	struct ctl_req q = {0};
+	const struct ctl_cmd *c = NULL;
+	unsigned n, i = 0;
+
+	if (len > CTL_REQ_MAX)
+		return vh_err_set(err, E2BIG, "request longer than %d bytes", CTL_REQ_MAX);
+	for (size_t k = 0; k < len; k++) {
+		unsigned char ch = (unsigned char)line[k];
+		/* Words are plain ASCII: no NUL to cut a name short, no escapes to hide in. */
+		if ((ch < 0x20 && ch != '\t') || ch >= 0x7f)
+			return vh_err_set(err, EINVAL, "request has byte 0x%02x at offset %zu; "
+					  "only printable ASCII is allowed", ch, k);
+	}
+	memcpy(text, line, len);
+	text[len] = 0;
+	if (split(text, w, &n) < 0)
+		return vh_err_set(err, E2BIG, "request has more than %d words", CTL_WORDS_MAX);
+	for (; i < n && w[i][0] == '-'; i++) {
+		if (strcmp(w[i], "-j"))
+			return vh_err_set(err, EINVAL, "unknown request flag '%.20s' (only -j)", w[i]);
+		q.json = true;
+	}
+	list_objects(names, sizeof(names));
+	if (i == n)
+		return vh_err_set(err, EINVAL, "empty request (commands: %s)", names);
+	for (unsigned k = 0; k < NCOMMANDS && !c; k++)
+		if (!strcmp(commands[k].object, w[i]))
+			c = &commands[k];
+	if (!c)
+		return vh_err_set(err, EINVAL, "unknown command '%.40s' (commands: %s)", w[i], names);
+	i++;
+	if (i < n) {
+		const struct ctl_cmd *v = NULL;
+		for (unsigned k = 0; k < NCOMMANDS && !v; k++)
+			if (!strcmp(commands[k].object, c->object) && !strcmp(commands[k].verb, w[i]))
+				v = &commands[k];
+		if (v) {
+			c = v;
+			i++;
+		} else if (!c->pos[0]) {
+			/* Only a command taking a positional may have a word that is not a verb. */
+			list_verbs(c->object, names, sizeof(names));
+			return vh_err_set(err, EINVAL, "%s: unknown action '%.40s' (use %s)",
+					  c->object, w[i], names);
+		}
+	}
+	int r = parse_args(c, w + i, n - i, &q, err);
+	if (r < 0)
+		return r;
+	q.cmd = c;
+	*ret = q;
+	return 0;
+}
+
+/* ---- one request, start to finish ---------------------------------------------------------- */
+
+struct exec_job {
+	const struct ctl_req *req;
+	struct ctl_table *out;
+	struct vh_err *err;
+};
+
+static int exec_on_worker(struct vh_stack *st, void *arg)
+{
+	struct exec_job *j = arg;
+
+	return ctl_exec(st, j->req, j->out, j->err);
+}
+
+static void reply(struct ctl_buf *out, bool ok, const char *payload, size_t len)
+{
+	buf_printf(out, "%s %zu\n", ok ? "ok" : "error", len);
+	buf_add(out, payload, len);
+}
+
+void ctl_handle(struct vh_stack *st, const char *line, size_t len, struct ctl_buf *out)
+{
+	struct vh_err err = {{0}};
+	struct ctl_req req;
+	struct ctl_table t;
+	struct ctl_buf body = {0};
+	int r;
+
+	ctl_table_init(&t);
+	r = ctl_parse(line, len, &req, &err);
+	if (r == 0) {
+		struct exec_job j = {&req, &t, &err};
+		r = vh_stack_call(st, exec_on_worker, &j);
+	}
+	if (r < 0) {
+		buf_printf(&body, "%s\n", err.msg);
+	} else {
+		ctl_table_render(&t, req.json, &body);
+		if (body.oom) {
+			ctl_buf_free(&body);
+			r = -ENOMEM;
+			buf_puts(&body, "out of memory for the reply\n");
+		}
+	}
+	reply(out, r == 0, body.p ? body.p : "", body.len);
+	ctl_table_free(&t);
+	ctl_buf_free(&body);
+}
