@@ -113,7 +113,7 @@ struct capture {
 	size_t hdr_len;
 	int wake_fd;      /* eventfd: the producer or capture_stop() wakes the writer */
 	pthread_t thread;
-	enum { CAP_NEW, CAP_STARTED, CAP_STOPPED } state; /* of the control thread */
+	enum { CAP_NEW, CAP_STARTED, CAP_CLOSING, CAP_STOPPED } state; /* of the control thread */
 	uint64_t start_ns;
 	int stdout_flags; /* SINK_STDOUT: fd 1's file status flags, restored at stop */
 
@@ -141,6 +141,7 @@ struct capture {
 	_Alignas(CACHELINE) atomic_bool writer_sleeping;
 	atomic_bool stopping;
 	atomic_bool sink_open;
+	atomic_bool done; /* the writer has finished */
 };
 
 static uint64_t mono_ns(void)
@@ -770,6 +771,7 @@ static void *writer_main(void *arg)
 		c->fd = -1;
 	}
 	atomic_store(&c->sink_open, false);
+	atomic_store(&c->done, true);
 	return NULL;
 }
 
@@ -892,7 +894,7 @@ drop:
 	ctr_add(&ifc->dropped, 1);
 }
 
-void capture_stop(struct capture *c)
+void capture_close(struct capture *c)
 {
 	uint64_t one = 1;
 
@@ -909,6 +911,14 @@ void capture_stop(struct capture *c)
 	c->stop_deadline = mono_ns() + (uint64_t)c->stop_timeout_ms * 1000000u;
 	atomic_store(&c->stopping, true);
 	(void)!write(c->wake_fd, &one, sizeof(one));
+	c->state = CAP_CLOSING;
+}
+
+void capture_stop(struct capture *c)
+{
+	capture_close(c);
+	if (c->state != CAP_CLOSING)
+		return;
 	pthread_join(c->thread, NULL);
 	c->state = CAP_STOPPED;
 }
@@ -953,6 +963,7 @@ void capture_get_stats(const struct capture *c, struct capture_stats *ret)
 	s.files = (unsigned)ctr_get(&c->files);
 	s.running = atomic_load(&c->running);
 	s.sink_open = atomic_load(&c->sink_open);
+	s.done = atomic_load(&c->done);
 	s.sink_error = atomic_load(&c->sink_error);
 	*ret = s;
 }

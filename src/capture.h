@@ -55,13 +55,14 @@ struct capture_config {
 	/* The bound on queued frames, rounded up to a power of two, at most
 	 * CAPTURE_RING_MAX; 0: CAPTURE_RING_DEFAULT. */
 	size_t ring_bytes;
-	/* capture_stop() waits this long for a slow reader to take what is
-	 * queued, then gives up; 0: CAPTURE_STOP_TIMEOUT_MS_DEFAULT. */
+	/* After capture_stop(), the writer waits this long for a slow reader
+	 * to take what is queued, then gives up; 0:
+	 * CAPTURE_STOP_TIMEOUT_MS_DEFAULT. */
 	unsigned stop_timeout_ms;
 	/* Optional: a NIC's received and dropped counts for the ISBs that end
 	 * the capture (isb_ifrecv, isb_ifdrop). Return 0 to include them, or a
-	 * negative errno to leave them out. Called by capture_stop(), on its
-	 * caller's thread. The ISBs of a file closed by rotation carry only
+	 * negative errno to leave them out. Called by capture_stop() or
+	 * capture_close(), on its caller's thread. The ISBs of a file closed by rotation carry only
 	 * the capture's own counts. */
 	int (*iface_stats)(void *arg, unsigned id, uint64_t *ret_recv, uint64_t *ret_drop);
 	void *stats_arg;
@@ -81,6 +82,7 @@ struct capture_stats {
 	unsigned files;    /* files opened so far */
 	bool running;      /* between capture_start() and capture_stop() */
 	bool sink_open;    /* the sink is open (a FIFO waits for its reader) */
+	bool done;         /* stopped, and the writer has finished */
 	int sink_error;    /* 0, or the negative errno that ended writing (-EPIPE: reader gone) */
 };
 
@@ -111,6 +113,13 @@ void capture_frame(struct capture *c, unsigned id, enum capture_dir dir, uint64_
  * timeout for a slow reader), the ISBs, and close the sink. Idempotent; a
  * stopped capture does not start again (make a new one). */
 void capture_stop(struct capture *c);
+
+/* The first half of capture_stop(), which returns at once: frames are no
+ * longer taken, the NICs' counts are read, and the writer finishes on its
+ * own (stats.done tells when). capture_stop() or capture_free() then only
+ * waits for the thread to end. For a caller that must not wait, such as the
+ * stack's worker. */
+void capture_close(struct capture *c);
 
 /* Stops the capture if running, then frees it. NULL is a no-op. */
 void capture_free(struct capture *c);
