@@ -743,7 +743,7 @@ static void *writer_main(void *arg)
 			sink_fail(c, r);
 	}
 	if (sink_ok(c)) {
-		atomic_store(&c->sink_open, true);
+		atomic_store(&c->sink_open, true); /* a FIFO's, now */
 		begin_file(c);
 	}
 	for (;;) {
@@ -819,8 +819,10 @@ int capture_start(struct capture *c)
 	if (r < 0)
 		return r;
 	c->start_ns = wall_ns(c);
+	atomic_store(&c->sink_open, c->kind != SINK_FIFO); /* the writer opens a FIFO */
 	r = -pthread_create(&c->thread, NULL, writer_main, c);
 	if (r < 0) {
+		atomic_store(&c->sink_open, false);
 		close(c->fd);
 		c->fd = -1;
 		return r;
