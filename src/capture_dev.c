@@ -1,9 +1,10 @@
 /* capture_dev.c: the stack's capture hook, feeding the capture engine.
  *
  * The hook runs on the worker for every frame and costs one capture_frame()
- * call. The rest runs on the control thread, and touches the stack only
- * inside vh_stack_call(): the NIC list when the capture starts, the hook
- * itself, and the NICs' counters for the last ISBs. */
+ * call. The rest may run on any thread and touches the stack only inside
+ * vh_stack_call() (which runs at once on the worker): the NIC list when the
+ * capture starts, the hook and st->capture, and the NICs' counters for the
+ * last ISBs. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,9 @@ struct vh_capture {
 	struct vh_stack *st;
 	struct capture *cap;
 	char *path;
+	char *filter;
 	unsigned nnics;
+	bool logged; /* the summary line is out */
 	/* Added to the stack's clock, it gives ns since the Unix epoch, which
 	 * is what pcapng readers expect. Modular, like the clocks. */
 	uint64_t wall_offset;
@@ -99,26 +102,48 @@ static int hook_in(struct vh_stack *st, void *arg)
 {
 	struct vh_capture *vc = arg;
 
-	if (st->capture_fn)
+	if (st->capture)
 		return -EBUSY;
 	for (unsigned i = 0; i < vc->nbase; i++)
 		if (nic_counts(st, i, &vc->base[i]) < 0)
 			vc->base[i] = (struct nic_base){0, 0};
+	st->capture = vc;
 	st->capture_fn = capture_hook;
 	st->capture_arg = vc;
 	return 0;
 }
 
-/* Worker: unhook; from its return on, the worker offers no more frames. */
+/* Worker: unhook, and tell the capture to finish; from the return on, the
+ * worker offers no more frames. The capture stays in st->capture. */
 static int hook_out(struct vh_stack *st, void *arg)
 {
 	struct vh_capture **ret = arg;
+	struct vh_capture *vc = st->capture;
 
-	*ret = st->capture_fn == capture_hook ? st->capture_arg : NULL;
-	if (*ret) {
+	if (vc && st->capture_fn == capture_hook) {
 		st->capture_fn = NULL;
 		st->capture_arg = NULL;
+		capture_close(vc->cap); /* asks iface_stats(), which runs here */
 	}
+	*ret = vc;
+	return 0;
+}
+
+/* Worker: take a finished capture out of st->capture, so a new one may go
+ * in. -EBUSY while one runs or is still writing. */
+static int claim(struct vh_stack *st, void *arg)
+{
+	struct vh_capture **ret = arg;
+	struct capture_stats s;
+
+	*ret = NULL;
+	if (!st->capture)
+		return 0;
+	capture_get_stats(st->capture->cap, &s);
+	if (!s.done)
+		return -EBUSY;
+	*ret = st->capture;
+	st->capture = NULL;
 	return 0;
 }
 
@@ -140,8 +165,7 @@ static int count_since_start(struct vh_stack *st, void *arg)
 	return r;
 }
 
-/* capture_config.iface_stats: runs on capture_stop()'s thread, our control
- * thread, so it asks the worker. */
+/* capture_config.iface_stats: runs where capture_close() is called. */
 static int iface_stats(void *arg, unsigned id, uint64_t *ret_recv, uint64_t *ret_drop)
 {
 	struct vh_capture *vc = arg;
@@ -156,13 +180,35 @@ static int iface_stats(void *arg, unsigned id, uint64_t *ret_recv, uint64_t *ret
 	return 0;
 }
 
+static void log_summary(struct vh_stack *st, struct vh_capture *vc)
+{
+	struct capture_stats s;
+
+	if (vc->logged)
+		return;
+	vc->logged = true;
+	capture_get_stats(vc->cap, &s);
+	infof(st,
+	      "capture stopped, path=%s, written=%llu, filtered=%llu, dropped=%llu, bytes=%llu, "
+	      "files=%u%s%s",
+	      vc->path, (unsigned long long)s.written, (unsigned long long)s.filtered,
+	      (unsigned long long)s.dropped, (unsigned long long)s.bytes, s.files,
+	      s.sink_error ? ", ended by: " : "", s.sink_error ? strerror(-s.sink_error) : "");
+}
+
+/* Wait for the writer (at once if it has finished), log, free. */
 static void vc_free(struct vh_capture *vc)
 {
 	if (!vc)
 		return;
-	capture_free(vc->cap);
+	if (vc->cap) {
+		capture_stop(vc->cap);
+		log_summary(vc->st, vc);
+		capture_free(vc->cap);
+	}
 	free(vc->base);
 	free(vc->path);
+	free(vc->filter);
 	free(vc);
 }
 
@@ -219,19 +265,21 @@ int vh_capture_start(struct vh_stack *st, const struct vh_capture_opts *o, struc
 		.ring_bytes = o->ring_bytes,
 		.iface_stats = iface_stats,
 	};
-	struct vh_capture *vc;
-	struct capture_stats running;
+	struct vh_capture *vc = NULL, *old;
 	struct timespec now;
 	char msg[sizeof(err->msg)];
 	int r;
 
 	/* Before anything opens (and truncates) a file. */
-	if (vh_capture_get_stats(st, &running) == 0)
-		return vh_err_set(err, EBUSY, "capture: a capture already runs");
+	r = vh_stack_call(st, claim, &old);
+	if (r < 0)
+		return vh_err_set(err, EBUSY, "capture: one is running or still finishing");
+	vc_free(old);
 	vc = calloc(1, sizeof(*vc));
-	if (!vc || !(vc->path = strdup(o->path))) {
-		free(vc);
-		return vh_err_set(err, ENOMEM, "capture: out of memory");
+	if (!vc || !(vc->path = strdup(o->path)) ||
+	    !(vc->filter = strdup(o->filter ? o->filter : ""))) {
+		r = vh_err_set(err, ENOMEM, "capture: out of memory");
+		goto fail;
 	}
 	vc->st = st;
 	cfg.stats_arg = vc;
@@ -252,13 +300,15 @@ int vh_capture_start(struct vh_stack *st, const struct vh_capture_opts *o, struc
 	vc->wall_offset = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec - vh_now(st);
 	r = vh_stack_call(st, hook_in, vc);
 	if (r < 0) {
-		vh_err_set(err, -r, "capture: a capture already runs");
+		vh_err_set(err, -r, "capture: one is running");
 		goto fail;
 	}
 	infof(st, "capture started, path=%s, nics=%u%s%s", vc->path, vc->nnics,
-	      o->filter ? ", filter=" : "", o->filter ? o->filter : "");
+	      vc->filter[0] ? ", filter=" : "", vc->filter);
 	return 0;
 fail:
+	if (vc)
+		vc->logged = true; /* it never ran */
 	vc_free(vc);
 	return r;
 }
@@ -266,38 +316,74 @@ fail:
 void vh_capture_stop(struct vh_stack *st)
 {
 	struct vh_capture *vc = NULL;
-	struct capture_stats s;
 
 	vh_stack_call(st, hook_out, &vc);
 	if (!vc)
 		return;
+	/* The worker must not wait on a reader: the writer finishes alone,
+	 * and the summary comes when the capture is freed. */
+	if (vh_on_worker(st)) {
+		infof(st, "capture stopping, path=%s", vc->path);
+		return;
+	}
 	capture_stop(vc->cap);
-	capture_get_stats(vc->cap, &s);
-	infof(st,
-	      "capture stopped, path=%s, written=%llu, filtered=%llu, dropped=%llu, bytes=%llu, "
-	      "files=%u%s%s",
-	      vc->path, (unsigned long long)s.written, (unsigned long long)s.filtered,
-	      (unsigned long long)s.dropped, (unsigned long long)s.bytes, s.files,
-	      s.sink_error ? ", ended by: " : "", s.sink_error ? strerror(-s.sink_error) : "");
-	vc_free(vc);
+	log_summary(st, vc);
 }
 
-static int get_stats(struct vh_stack *st, void *arg)
+static int take(struct vh_stack *st, void *arg)
 {
-	struct capture_stats *ret = arg;
+	struct vh_capture **ret = arg;
 
-	if (st->capture_fn != capture_hook)
-		return -ENOENT;
-	capture_get_stats(((struct vh_capture *)st->capture_arg)->cap, ret);
+	*ret = st->capture;
+	st->capture = NULL;
 	return 0;
 }
 
-int vh_capture_get_stats(struct vh_stack *st, struct capture_stats *ret)
+void vh_capture_free(struct vh_stack *st)
 {
-	struct capture_stats s;
-	int r = vh_stack_call(st, get_stats, &s);
+	struct vh_capture *vc = NULL;
+
+	vh_capture_stop(st);
+	vh_stack_call(st, take, &vc);
+	vc_free(vc);
+}
+
+static int status(struct vh_stack *st, void *arg)
+{
+	struct vh_capture_status *ret = arg;
+	struct vh_capture *vc = st->capture;
+
+	if (!vc)
+		return -ENOENT;
+	snprintf(ret->path, sizeof(ret->path), "%s", vc->path);
+	snprintf(ret->filter, sizeof(ret->filter), "%s", vc->filter);
+	ret->nnics = vc->nnics;
+	capture_get_stats(vc->cap, &ret->stats);
+	return 0;
+}
+
+int vh_capture_status(struct vh_stack *st, struct vh_capture_status *ret)
+{
+	struct vh_capture_status s;
+	int r = vh_stack_call(st, status, &s);
 
 	if (r == 0)
 		*ret = s;
 	return r;
+}
+
+void vh_capture_counters(struct vh_stack *st, vh_counter_fn fn, void *arg)
+{
+	struct capture_stats s;
+
+	if (!st->capture)
+		return;
+	capture_get_stats(st->capture->cap, &s);
+	fn(arg, "capture", "seen", s.seen);
+	fn(arg, "capture", "filtered", s.filtered);
+	fn(arg, "capture", "written", s.written);
+	fn(arg, "capture", "dropped", s.dropped);
+	fn(arg, "capture", "queued", s.queued);
+	fn(arg, "capture", "bytes", s.bytes);
+	fn(arg, "capture", "files", s.files);
 }
