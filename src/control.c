@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "arp.h"
+#include "capture_dev.h"
 #include "control.h"
 #include "ipv4.h"
 #include "routing/route.h"
@@ -33,6 +34,10 @@ enum {
 	CTL_A_LLADDR = 1u << 6, /* a unicast MAC */
 	CTL_A_SCOPE = 1u << 7,  /* a counter scope: ip, arp, dev.tap0... */
 	CTL_A_LEVEL = 1u << 8,  /* a log level */
+	CTL_A_PATH = 1u << 9,   /* a file name, "-" or a FIFO */
+	CTL_A_SIZE = 1u << 10,  /* MB, 1..1000000 */
+	CTL_A_FILTER = 1u << 11, /* a libpcap expression: every word to the end of the line */
+	CTL_A_LAST = CTL_A_FILTER,
 };
 
 typedef int (*ctl_exec_fn)(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *out,
@@ -577,6 +582,70 @@ static int log_level(struct vh_stack *st, const struct ctl_req *req, struct ctl_
 	return 0;
 }
 
+/* "capture": the pcapng capture (capture_dev.h). The state is what a user
+ * asks first: running, waiting for a FIFO's reader, failed (the reader is
+ * gone; frames are counted as dropped), stopping, stopped, off. */
+static int cap_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		    struct vh_err *err)
+{
+	static const char *const cols[] = {"state", "path", "written", "filtered", "dropped",
+					   "bytes", "files", "error", NULL};
+	struct vh_capture_status cs;
+	const struct capture_stats *s = &cs.stats;
+	const char *state;
+
+	(void)req;
+	(void)err;
+	table_cols(t, 0x7cu, cols);
+	if (vh_capture_status(st, &cs) < 0) {
+		memset(&cs, 0, sizeof(cs));
+		state = "off";
+	} else if (s->running) {
+		state = s->sink_error ? "failed" : s->sink_open ? "running" : "waiting";
+	} else {
+		state = s->done ? "stopped" : "stopping";
+	}
+	cell(t, "%s", state);
+	cell(t, "%s", cs.path);
+	cell(t, "%llu", (unsigned long long)s->written);
+	cell(t, "%llu", (unsigned long long)s->filtered);
+	cell(t, "%llu", (unsigned long long)s->dropped);
+	cell(t, "%llu", (unsigned long long)s->bytes);
+	cell(t, "%u", s->files);
+	cell(t, "%s", s->sink_error ? strerror(-s->sink_error) : "");
+	return 0;
+}
+
+static int cap_start(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		     struct vh_err *err)
+{
+	const char *ifaces[1] = {req->dev};
+	struct vh_capture_opts o = {
+		.path = req->path,
+		.rotate_bytes = req->size_mb * 1000000u, /* as vhost --capture-size */
+		.filter = req->have & CTL_A_FILTER ? req->filter : NULL,
+		.ifaces = ifaces,
+		.nifaces = req->have & CTL_A_DEV ? 1 : 0,
+	};
+
+	(void)t;
+	return vh_capture_start(st, &o, err);
+}
+
+static int cap_stop(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
+		    struct vh_err *err)
+{
+	struct vh_capture_status cs;
+
+	(void)req;
+	(void)t;
+	if (vh_capture_status(st, &cs) < 0 || !cs.stats.running)
+		return vh_err_set(err, ENOENT, "no capture is running");
+	/* On the worker: returns at once, the writer finishes on its own. */
+	vh_capture_stop(st);
+	return 0;
+}
+
 static int help(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
 		struct vh_err *err);
 
@@ -606,6 +675,11 @@ static const struct ctl_cmd commands[] = {
 	{"log", "show", "", {0}, {{0}}, 0, 0, log_show},
 	{"log", "level", "error|warn|info|debug|trace", {CTL_A_LEVEL}, {{0}}, CTL_A_LEVEL, 0,
 	 log_level},
+	{"capture", "show", "", {0}, {{0}}, 0, 0, cap_show},
+	{"capture", "start", "PATH|- [size MB] [dev NAME] [filter EXPR...]", {CTL_A_PATH},
+	 {{"size", CTL_A_SIZE}, {"dev", CTL_A_DEV}, {"filter", CTL_A_FILTER}}, CTL_A_PATH, 0,
+	 cap_start},
+	{"capture", "stop", "", {0}, {{0}}, 0, 0, cap_stop},
 	{"help", "show", "", {0}, {{0}}, 0, 0, help},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -719,6 +793,23 @@ static int parse_value(unsigned kind, const char *w, struct ctl_req *q, struct v
 			return vh_err_set(err, EINVAL,
 					  "log level '%s': use error, warn, info, debug or trace", w);
 		break;
+	case CTL_A_PATH:
+		if (strlen(w) >= sizeof(q->path))
+			return vh_err_set(err, EINVAL, "path '%.20s...' is longer than %zu", w,
+					  sizeof(q->path) - 1);
+		snprintf(q->path, sizeof(q->path), "%s", w);
+		break;
+	case CTL_A_SIZE:
+		if (vh_parse_u64(w, 1, 1000000, &v) < 0)
+			return vh_err_set(err, EINVAL, "size '%s' is not 1-1000000 (MB)", w);
+		q->size_mb = v;
+		break;
+	case CTL_A_FILTER:
+		/* The words were joined by parse_args(); libpcap checks the rest. */
+		if (strlen(w) >= sizeof(q->filter))
+			return vh_err_set(err, EINVAL, "filter longer than %zu", sizeof(q->filter) - 1);
+		snprintf(q->filter, sizeof(q->filter), "%s", w);
+		break;
 	default:
 		assert(0 && "argument kind without a parser");
 		return -EINVAL;
@@ -733,7 +824,8 @@ static const char *kind_name(const struct ctl_cmd *c, unsigned kind)
 		if (c->kw[k].kind == kind)
 			return c->kw[k].word;
 	return kind == CTL_A_PREFIX ? "PREFIX/N" : kind == CTL_A_CIDR ? "A.B.C.D/N"
-		 : kind == CTL_A_ADDR ? "A.B.C.D" : kind == CTL_A_LEVEL ? "LEVEL" : "an argument";
+		 : kind == CTL_A_ADDR ? "A.B.C.D" : kind == CTL_A_LEVEL ? "LEVEL"
+		 : kind == CTL_A_PATH ? "PATH" : "an argument";
 }
 
 static int keyword(const struct ctl_cmd *c, const char *w)
@@ -766,12 +858,20 @@ static int parse_args(const struct ctl_cmd *c, char **w, unsigned n, struct ctl_
 			return vh_err_set(err, EINVAL, "%s: '%s' given twice", pre, w[i]);
 		if (i + 1 == n)
 			return vh_err_set(err, EINVAL, "%s: '%s' needs a value", pre, w[i]);
+		/* A filter is the rest of the line, put back together (split()
+		 * cut it at blanks, which libpcap does not care about). */
+		if (c->kw[k].kind == CTL_A_FILTER) {
+			for (char *p = w[i + 1]; p < w[n - 1]; p++)
+				if (!*p)
+					*p = ' ';
+			n = i + 2;
+		}
 		r = parse_value(c->kw[k].kind, w[i + 1], q, err);
 		if (r < 0)
 			goto named;
 		i += 2;
 	}
-	for (unsigned b = 1; b <= CTL_A_LEVEL; b <<= 1)
+	for (unsigned b = 1; b <= CTL_A_LAST; b <<= 1)
 		if ((c->required & b) && !(q->have & b))
 			return vh_err_set(err, EINVAL, "%s: missing %s (arguments: %s)", pre,
 					  kind_name(c, b), c->syntax);

@@ -22,6 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(req.plen <= 32);
 		assert(memchr(req.dev, 0, sizeof(req.dev)) != NULL);
 		assert(memchr(req.scope, 0, sizeof(req.scope)) != NULL);
+		assert(memchr(req.path, 0, sizeof(req.path)) != NULL);
+		assert(memchr(req.filter, 0, sizeof(req.filter)) != NULL);
 	} else {
 		/* A refusal always says why, on one line. */
 		assert(err.msg[0] != 0);
