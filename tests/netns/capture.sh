@@ -7,7 +7,7 @@
 #   | ping          |          | mac 02:00:00:00:0a:02  02:..:0b:02    |          | default via .2   |
 #   +---------------+          +---------------------------------------+          +------------------+
 #
-# Four runs of vhost, each with its own sink:
+# Five runs of vhost, each with its own sink:
 #   1. a file: both NICs with names and MACs, every ARP and ICMP frame of a
 #      routed ping in the right direction, checksums good, no expert warning,
 #      ISB counts equal to what vhost received;
@@ -15,10 +15,13 @@
 #      --capture-filter icmp: frames show while vhost runs, and no ARP;
 #   3. a FIFO whose reader never reads: a ping flood through vhost loses
 #      nothing, the capture drops and counts, vhost stops in time;
-#   4. a FIFO whose reader leaves: EPIPE, vhost keeps forwarding.
+#   4. a FIFO whose reader leaves: EPIPE, vhost keeps forwarding;
+#   5. no capture at start: vhctl starts one with a filter, shows it, stops it.
 TAG=ca
 . "$(dirname "$0")/lib.sh"
 need ping tshark capinfos ethtool ip mkfifo timeout
+VHCTL=${VHCTL:-$(dirname "$VHOST")/vhctl}
+[[ -x $VHCTL ]] || { fail "vhctl binary not found at $VHCTL"; exit 1; }
 
 H=${ID}h A=${ID}a B=${ID}b TA=${ID}t0 TB=${ID}t1
 MA=02:00:00:00:0a:02 MB=02:00:00:00:0b:02
@@ -50,7 +53,7 @@ count() {
 
 # --- 1. To a file -------------------------------------------------------------
 CAP=$RUN/router.pcapng
-start_vhost "$H" vhost1 "$TA" "$TB" -- "${NICS[@]}" --capture "$CAP"
+start_vhost "$H" vhost1 "$TA" "$TB" -- "${NICS[@]}" --control none --capture "$CAP"
 plug_both
 out=$(ip netns exec "$A" ping -c 5 -i 0.1 -W 1 -q 198.51.100.1 2>&1)
 check "run 1: ping A->B through vhost, 5 of 5" grep -q " 5 received" <<<"$out"
@@ -109,7 +112,7 @@ check "vhost logs what it wrote" grep -qE 'capture stopped, path=.*, dropped=0' 
 # --- 2. Standard output, live, filtered -------------------------------------------
 LIVE=$RUN/live.txt
 # The brace group keeps vhost's PID; its standard output is the pipe.
-bg "$H" live bash -c "{ '$VHOST' ${NICS[*]} --capture - --capture-filter icmp \
+bg "$H" live bash -c "{ '$VHOST' ${NICS[*]} --control none --capture - --capture-filter icmp \
 	2>'$RUN/vhost2.log' & echo \$! >'$RUN/vhost2.pid'; wait; } |
 	tshark -l -i - -T fields -e frame.interface_name -e frame.packet_flags_direction \
 		-e _ws.col.Protocol -e icmp.type >'$LIVE' 2>'$RUN/tshark2.log'"
@@ -137,7 +140,7 @@ FIFO=$RUN/stall.fifo
 mkfifo "$FIFO"
 # Opens the FIFO and sleeps: the pipe (64 KiB) and the ring (4 MiB) fill up.
 bg "$H" stall bash -c "exec 3<'$FIFO'; sleep 120"
-start_vhost "$H" vhost3 "$TA" "$TB" -- "${NICS[@]}" --capture "$FIFO"
+start_vhost "$H" vhost3 "$TA" "$TB" -- "${NICS[@]}" --control none --capture "$FIFO"
 plug_both
 t0=$(date +%s%N)
 out=$(ip netns exec "$A" timeout 60 ping -f -c 5000 -s 1400 -W 1 198.51.100.1 2>&1)
@@ -161,7 +164,7 @@ FIFO=$RUN/gone.fifo
 mkfifo "$FIFO"
 bg "$H" gone bash -c "head -c 100 <'$FIFO' >/dev/null"
 GONE=$BGPID
-start_vhost "$H" vhost4 "$TA" "$TB" -- "${NICS[@]}" --capture "$FIFO"
+start_vhost "$H" vhost4 "$TA" "$TB" -- "${NICS[@]}" --control none --capture "$FIFO"
 plug_both
 for _ in $(seq 100); do kill -0 "$GONE" 2>/dev/null || break; sleep 0.05; done
 check "run 4: the reader left" bash -c "! kill -0 $GONE 2>/dev/null"
@@ -175,3 +178,33 @@ line=$(grep 'capture stopped' "$RUN/vhost4.log")
 log "$line"
 check "the capture ended on EPIPE and counted the rest as dropped" \
 	grep -qE 'dropped=[1-9][0-9]*,.*ended by: Broken pipe' <<<"$line"
+
+# --- 5. Started and stopped at run time with vhctl ---------------------------------
+S=$RUN/ctl.sock RT=$RUN/runtime.pcapng
+vc() { "$VHCTL" -s "$S" "$@"; }
+cap_state() { vc capture | awk 'NR == 2 { print $1 }'; }
+start_vhost "$H" vhost5 "$TA" "$TB" -- "${NICS[@]}" --control "$S"
+plug_both
+check "vhctl capture: off before any start" test "$(cap_state)" = off
+# Echo requests only: what the filter rejects is counted, not written.
+out=$(vc capture start "$RT" filter 'icmp[icmptype] == icmp-echo' 2>&1)
+check "vhctl capture start $RT filter 'icmp[icmptype] == icmp-echo' ($out)" test -z "$out"
+out=$(vc capture start "$RUN/second.pcapng" 2>&1)
+check "a second start is refused ($out)" grep -q "one is running" <<<"$out"
+ip netns exec "$A" ping -c 4 -i 0.1 -W 1 -q 198.51.100.1 >"$RUN/ping5.log" 2>&1
+check "run 5: ping through vhost, 4 of 4" grep -q " 4 received" "$RUN/ping5.log"
+st=$(vc -j capture)
+log "vhctl -j capture: $st"
+check "vhctl capture: running, 8 requests written (4 in, 4 out), replies and ARP filtered" \
+	grep -qE '"state": "running".*"written": 8, "filtered": ([89]|[1-9][0-9]+),' <<<"$st"
+check "vhctl stats capture: the same counters" \
+	bash -c "'$VHCTL' -s '$S' stats capture | grep -qE '^capture +written +8\$'"
+check "vhctl capture stop" vc capture stop
+for _ in $(seq 40); do [[ $(cap_state) == stopped ]] && break; sleep 0.05; done
+check "vhctl capture: stopped" test "$(cap_state)" = stopped
+check "vhctl capture stop again is refused" bash -c "! '$VHCTL' -s '$S' capture stop 2>/dev/null"
+check "vhost forwards after the capture stopped" \
+	ip netns exec "$A" ping -c 2 -i 0.1 -W 1 -q 198.51.100.1
+check "the file holds the 8 echo requests and nothing else" \
+	test "$(count "$RT" 'icmp.type==8')/$(count "$RT" frame)" = 8/8
+check "run 5: vhost exits on SIGTERM" stop_vhost "$VHPID"
