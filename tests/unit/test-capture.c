@@ -41,6 +41,7 @@ static const uint8_t ip_tap1[4] = {198, 51, 100, 1}, ip_peer1[4] = {198, 51, 100
 enum { ID_TAP0 = 1, ID_TAP1 = 2, ID_OTHER = 9 };
 
 /* Run a shell command; its standard output goes to out. Returns the exit status. */
+static int sh(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int sh(char *out, size_t size, const char *fmt, ...)
 {
 	char cmd[2048];
