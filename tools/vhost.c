@@ -406,7 +406,6 @@ int main(int argc, char **argv)
 	return 0;
 
 fail_stack:
-	vh_capture_stop(st);
 	vh_stack_free(st);
 	setup_log_end(&setup, false);
 	return fail("%s", err.msg[0] ? err.msg : strerror(-r));
