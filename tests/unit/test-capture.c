@@ -136,11 +136,19 @@ static int fake_iface_stats(void *arg, unsigned id, uint64_t *ret_recv, uint64_t
 	return 0;
 }
 
-static struct capture *new_capture(const struct capture_config *cfg)
+/* A capture of the two NICs into dir/name, a FIFO if the name ends in
+ * ".fifo"; path gets the full name. */
+static struct capture *new_capture(struct capture_config *cfg, const char *name, char path[128])
 {
 	struct capture *c = NULL;
 	char err[256];
-	int r = capture_new(cfg, &c, err, sizeof(err));
+	int r;
+
+	snprintf(path, 128, "%s/%s", dir, name);
+	if (strstr(name, ".fifo"))
+		CHECK_EQ(mkfifo(path, 0600), 0);
+	cfg->path = path;
+	r = capture_new(cfg, &c, err, sizeof(err));
 
 	if (r < 0)
 		fprintf(stderr, "capture_new: %s\n", err);
@@ -227,9 +235,7 @@ static void test_two_nics(void)
 	struct stat sb;
 	uint64_t ts = 1700000000ull * 1000000000u + 123456789u;
 
-	snprintf(path, sizeof(path), "%s/two.pcapng", dir);
-	cfg.path = path;
-	c = new_capture(&cfg);
+	c = new_capture(&cfg, "two.pcapng", path);
 	if (!c)
 		return;
 	CHECK_EQ(capture_add_iface(c, ID_TAP0, "again", NULL, NULL), -EEXIST);
@@ -306,9 +312,7 @@ static void test_filter(void)
 	struct capture_stats st;
 	struct capture *c;
 
-	snprintf(path, sizeof(path), "%s/icmp.pcapng", dir);
-	cfg.path = path;
-	c = new_capture(&cfg);
+	c = new_capture(&cfg, "icmp.pcapng", path);
 	if (!c)
 		return;
 	CHECK_EQ(capture_start(c), 0);
@@ -373,9 +377,7 @@ static void test_snaplen(void)
 	uint8_t f[1514];
 	size_t n = icmp(f, mac_tap0, mac_peer0, ip_peer0, ip_tap0, 8, 64, 7);
 
-	snprintf(path, sizeof(path), "%s/snap.pcapng", dir);
-	cfg.path = path;
-	c = new_capture(&cfg);
+	c = new_capture(&cfg, "snap.pcapng", path);
 	if (!c)
 		return;
 	CHECK_EQ(capture_start(c), 0);
@@ -428,10 +430,7 @@ static void test_fifo_stalled(void)
 	uint64_t worst = 0, t0;
 	int rfd;
 
-	snprintf(path, sizeof(path), "%s/stall.fifo", dir);
-	CHECK_EQ(mkfifo(path, 0600), 0);
-	cfg.path = path;
-	c = new_capture(&cfg);
+	c = new_capture(&cfg, "stall.fifo", path);
 	if (!c)
 		return;
 	/* No reader yet: the writer waits for one, start does not. */
@@ -493,10 +492,7 @@ static void test_fifo_reader_gone(void)
 	struct capture *c;
 	int rfd;
 
-	snprintf(path, sizeof(path), "%s/gone.fifo", dir);
-	CHECK_EQ(mkfifo(path, 0600), 0);
-	cfg.path = path;
-	c = new_capture(&cfg);
+	c = new_capture(&cfg, "gone.fifo", path);
 	if (!c)
 		return;
 	CHECK_EQ(capture_start(c), 0);
@@ -533,10 +529,7 @@ static void test_fifo_live(void)
 	int seen = 0;
 	FILE *p;
 
-	snprintf(path, sizeof(path), "%s/live.fifo", dir);
-	CHECK_EQ(mkfifo(path, 0600), 0);
-	cfg.path = path;
-	c = new_capture(&cfg);
+	c = new_capture(&cfg, "live.fifo", path);
 	if (!c)
 		return;
 	CHECK_EQ(capture_start(c), 0);
@@ -580,9 +573,7 @@ static void test_rotation(void)
 	struct capture *c;
 	unsigned files = 0, frames = 0;
 
-	snprintf(path, sizeof(path), "%s/rot.pcapng", dir);
-	cfg.path = path;
-	c = new_capture(&cfg);
+	c = new_capture(&cfg, "rot.pcapng", path);
 	if (!c)
 		return;
 	CHECK_EQ(capture_start(c), 0);
