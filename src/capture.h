@@ -17,8 +17,9 @@
  * readable.
  *
  * Threads: capture_frame() on one producer thread (the worker); the other
- * calls from one control thread, never concurrently with capture_frame()
- * except capture_get_stats(), which any thread may call at any time. */
+ * calls from one thread at a time, never concurrently with capture_frame()
+ * (the worker may make them itself), except capture_get_stats(), which any
+ * thread may call at any time. */
 #ifndef VH_CAPTURE_H
 #define VH_CAPTURE_H
 

@@ -17,7 +17,7 @@
 #include "stack.h"
 #include "timer.h"
 
-/* What the stack's capture_arg points to while a capture runs. */
+/* st->capture, and the hook's argument while the capture runs. */
 struct vh_capture {
 	struct vh_stack *st;
 	struct capture *cap;
@@ -113,18 +113,20 @@ static int hook_in(struct vh_stack *st, void *arg)
 	return 0;
 }
 
-/* Worker: unhook, and tell the capture to finish; from the return on, the
- * worker offers no more frames. The capture stays in st->capture. */
+/* Worker: unhook the running capture, if any, and tell it to finish; from
+ * the return on, the worker offers no more frames. The capture stays in
+ * st->capture. */
 static int hook_out(struct vh_stack *st, void *arg)
 {
 	struct vh_capture **ret = arg;
 	struct vh_capture *vc = st->capture;
 
-	if (vc && st->capture_fn == capture_hook) {
-		st->capture_fn = NULL;
-		st->capture_arg = NULL;
-		capture_close(vc->cap); /* asks iface_stats(), which runs here */
-	}
+	*ret = NULL;
+	if (!vc || st->capture_fn != capture_hook)
+		return 0;
+	st->capture_fn = NULL;
+	st->capture_arg = NULL;
+	capture_close(vc->cap); /* asks iface_stats(), which runs here */
 	*ret = vc;
 	return 0;
 }
