@@ -42,7 +42,10 @@ const struct vh_driver *vh_driver_for_name(const char *name)
 
 	/* Longest prefix wins, so "lo" does not claim a future "loop" kind. */
 	for (unsigned i = 0; drivers[i]; i++) {
-		size_t n = strlen(drivers[i]->prefix);
+		size_t n;
+		if (!drivers[i]->prefix)
+			continue; /* only by type= */
+		n = strlen(drivers[i]->prefix);
 		if (!strncmp(name, drivers[i]->prefix, n) && (!best || n > strlen(best->prefix)))
 			best = drivers[i];
 	}

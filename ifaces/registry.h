@@ -10,7 +10,9 @@ struct vh_spec;
 
 struct vh_driver {
 	const char *kind;    /* "tap", "lo", ... as in type= */
-	const char *prefix;  /* a NIC named PREFIXn is of this kind */
+	/* A NIC named PREFIXn is of this kind. NULL: only by type=, for drivers that
+	 * take over a real Linux interface, so no typo or stray name ever does. */
+	const char *prefix;
 	const char *about;   /* one line for --help */
 	/* Allocate (not register) a device from spec, taking the keys the driver knows.
 	 * A reason the driver cannot be used (not built, no such file) goes in err. */

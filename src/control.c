@@ -40,8 +40,10 @@ enum {
 	CTL_A_LAST = CTL_A_FILTER,
 };
 
-typedef int (*ctl_exec_fn)(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *out,
-			   struct vh_err *err);
+#define CTL_KW_MAX 3
+
+struct ctl_ctx;
+typedef int (*ctl_exec_fn)(struct ctl_ctx *x);
 
 struct ctl_cmd {
 	const char *object;
@@ -51,13 +53,16 @@ struct ctl_cmd {
 	struct {
 		const char *word;
 		unsigned kind;
-	} kw[3];                  /* keyword arguments, any order */
+	} kw[CTL_KW_MAX];         /* keyword arguments, any order */
 	unsigned required;        /* kinds that must be present */
 	unsigned any;             /* at least one of these kinds must be present */
 	ctl_exec_fn exec;
 };
 
 /* ---- tables and buffers ---------------------------------------------------------------- */
+
+/* A failed allocation is remembered in the table or buffer (oom) and reported
+ * once, by ctl_exec or ctl_handle, so commands need not check every cell. */
 
 void ctl_table_init(struct ctl_table *t)
 {
@@ -77,6 +82,7 @@ void ctl_buf_free(struct ctl_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* Doubling: a million-route answer costs a few dozen reallocs, not a million. */
 static bool grow(char **p, size_t *cap, size_t need)
 {
 	size_t c = *cap ? *cap : 256;
@@ -110,18 +116,29 @@ static void buf_puts(struct ctl_buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
-static void buf_printf(struct ctl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Format into tmp and return the length; callers format short fields only, so a
+ * longer one is cut rather than lost. */
+static size_t vfmt(char *tmp, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static size_t vfmt(char *tmp, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(tmp, size, fmt, ap);
+
+	return n < 0 ? 0 : ((size_t)n < size ? (size_t)n : size - 1);
+}
+
+static void buf_printf(struct ctl_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void buf_printf(struct ctl_buf *b, const char *fmt, ...)
 {
 	char tmp[256];
 	va_list ap;
-	int n;
+	size_t n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	n = vfmt(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	/* Callers format short fields only; a longer one is cut rather than lost. */
-	buf_add(b, tmp, n < 0 ? 0 : ((size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1));
+	buf_add(b, tmp, n);
 }
 
 static void table_cols(struct ctl_table *t, unsigned numeric, const char *const *cols)
@@ -131,21 +148,19 @@ static void table_cols(struct ctl_table *t, unsigned numeric, const char *const 
 	t->numeric = numeric;
 }
 
-/* Append one cell; rows are ncols consecutive cells. */
+/* Append one cell; rows are ncols consecutive cells. Cells are NUL-terminated
+ * strings packed in one arena and found by offset (offsets survive realloc),
+ * so a table is two growing allocations rather than one per cell. */
 static void cell(struct ctl_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void cell(struct ctl_table *t, const char *fmt, ...)
 {
 	char tmp[128];
 	va_list ap;
-	int n;
+	size_t n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	n = vfmt(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof(tmp))
-		n = sizeof(tmp) - 1;
 	if (t->oom)
 		return;
 	if (t->ncells == t->ncap) {
@@ -158,13 +173,13 @@ static void cell(struct ctl_table *t, const char *fmt, ...)
 		t->cells = p;
 		t->ncap = c;
 	}
-	if (!grow(&t->text, &t->cap, t->len + (size_t)n + 1)) {
+	if (!grow(&t->text, &t->cap, t->len + n + 1)) {
 		t->oom = true;
 		return;
 	}
 	t->cells[t->ncells++] = t->len;
-	memcpy(t->text + t->len, tmp, (size_t)n + 1);
-	t->len += (size_t)n + 1;
+	memcpy(t->text + t->len, tmp, n + 1);
+	t->len += n + 1;
 	if (t->ncells % t->ncols == 0)
 		t->nrows++;
 }
@@ -182,7 +197,8 @@ static void json_str(struct ctl_buf *b, const char *s)
 		if (c == '"' || c == '\\')
 			buf_printf(b, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)
-			buf_printf(b, "\\u%04x", c); /* names are ASCII; anything else stays valid JSON */
+			/* Names are ASCII; should anything else get in, the JSON stays valid. */
+			buf_printf(b, "\\u%04x", c);
 		else
 			buf_add(b, (const char *)&c, 1);
 	}
@@ -200,7 +216,8 @@ static void json_val(const struct ctl_table *t, struct ctl_buf *b, unsigned row,
 static void render_json(const struct ctl_table *t, struct ctl_buf *b)
 {
 	if (t->nested) {
-		/* {"ip": {"in_receives": 3, ...}, ...}: rows arrive grouped by their first column. */
+		/* {"ip": {"in_receives": 3, ...}, ...}. Rows must arrive grouped by their first
+		 * column (vh_stack_counters gives each scope in one run), or a key would repeat. */
 		buf_puts(b, "{");
 		for (unsigned r = 0; r < t->nrows; r++) {
 			bool first = r == 0 || strcmp(cell_at(t, r, 0), cell_at(t, r - 1, 0));
@@ -233,6 +250,7 @@ static void render_json(const struct ctl_table *t, struct ctl_buf *b)
 	buf_puts(b, t->nrows ? "\n]\n" : "]\n");
 }
 
+/* Two passes, widths first, so every column lines up whatever its longest cell. */
 static void render_text(const struct ctl_table *t, struct ctl_buf *b)
 {
 	size_t w[CTL_COLS_MAX];
@@ -276,81 +294,66 @@ void ctl_table_render(const struct ctl_table *t, bool json, struct ctl_buf *out)
 
 /* ---- commands (worker) ----------------------------------------------------------------- */
 
-static int need_dev(struct vh_stack *st, const struct ctl_req *req, struct vh_dev **ret,
-		    struct vh_err *err)
-{
-	struct vh_dev *dev = NULL;
+/* What a command gets: the request, the NIC its "dev" names (resolved once, in
+ * ctl_exec, so no command repeats the lookup), and where its rows and its
+ * error go. */
+struct ctl_ctx {
+	struct vh_stack *st;
+	const struct ctl_req *req;
+	struct vh_dev *dev;       /* NULL when the request names none */
+	struct ctl_table *t;
+	struct vh_err *err;
+};
 
-	if (req->have & CTL_A_DEV) {
-		dev = vh_dev_by_name(st, req->dev);
-		if (!dev)
-			return vh_err_set(err, ENODEV, "no NIC named '%s' (see vhctl link)", req->dev);
-	}
-	*ret = dev;
-	return 0;
-}
-
-static int addr_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		     struct vh_err *err)
+static int addr_show(struct ctl_ctx *x)
 {
 	static const char *const cols[] = {"dev", "address", "broadcast", NULL};
 	char a[VH_ADDR_STR];
-	struct vh_dev *only = NULL;
-	int r = need_dev(st, req, &only, err);
 
-	if (r < 0)
-		return r;
-	table_cols(t, 0, cols);
-	for (struct vh_dev *d = st->devs; d; d = d->next)
-		for (struct vh_iface *i = d->ifaces; i && (!only || d == only); i = i->next) {
-			cell(t, "%s", d->name);
-			cell(t, "%s/%u", vh_addr_str(i->addr, a), i->plen);
-			cell(t, "%s", vh_addr_str(i->bcast, a));
+	table_cols(x->t, 0, cols);
+	for (struct vh_dev *d = x->st->devs; d; d = d->next) {
+		if (x->dev && d != x->dev)
+			continue;
+		for (struct vh_iface *i = d->ifaces; i; i = i->next) {
+			cell(x->t, "%s", d->name);
+			cell(x->t, "%s/%u", vh_addr_str(i->addr, a), i->plen);
+			cell(x->t, "%s", vh_addr_str(i->bcast, a));
 		}
+	}
 	return 0;
 }
 
-static int addr_add(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		    struct vh_err *err)
+static int addr_add(struct ctl_ctx *x)
 {
+	const struct ctl_req *q = x->req;
 	char a[VH_ADDR_STR];
-	struct vh_dev *dev = NULL;
-	int r = need_dev(st, req, &dev, err);
+	int r;
 
-	(void)t;
-	if (r < 0)
-		return r;
-	vh_addr_str(req->prefix, a);
-	if (ipv4_is_mcast(req->prefix) || ipv4_is_lbcast(req->prefix) || ipv4_is_zeronet(req->prefix))
-		return vh_err_set(err, EINVAL, "%s is not a unicast address", a);
-	r = vh_iface_add(st, dev, req->prefix, req->plen, NULL);
+	vh_addr_str(q->prefix, a);
+	if (ipv4_is_mcast(q->prefix) || ipv4_is_lbcast(q->prefix) || ipv4_is_zeronet(q->prefix))
+		return vh_err_set(x->err, EINVAL, "%s is not a unicast address", a);
+	r = vh_iface_add(x->st, x->dev, q->prefix, q->plen, NULL);
 	if (r == -EEXIST)
-		return vh_err_set(err, EEXIST, "%s is already an address of this host", a);
+		return vh_err_set(x->err, EEXIST, "%s is already an address of this host", a);
 	if (r < 0)
-		return vh_err_set(err, r, "cannot add %s/%u: %s", a, req->plen, strerror(-r));
+		return vh_err_set(x->err, r, "cannot add %s/%u: %s", a, q->plen, strerror(-r));
 	return 0;
 }
 
-static int addr_del(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		    struct vh_err *err)
+static int addr_del(struct ctl_ctx *x)
 {
+	const struct ctl_req *q = x->req;
+	struct vh_iface *ifc = vh_iface_by_addr(x->st, q->prefix);
 	char a[VH_ADDR_STR];
-	struct vh_dev *dev = NULL;
-	struct vh_iface *ifc;
-	int r = need_dev(st, req, &dev, err);
 
-	(void)t;
-	if (r < 0)
-		return r;
-	ifc = vh_iface_by_addr(st, req->prefix);
-	vh_addr_str(req->prefix, a);
-	if (!ifc || ifc->dev != dev)
-		return vh_err_set(err, ENOENT, "%s is not an address of %s", a, dev->name);
+	vh_addr_str(q->prefix, a);
+	if (!ifc || ifc->dev != x->dev)
+		return vh_err_set(x->err, ENOENT, "%s is not an address of %s", a, x->dev->name);
 	/* Deleting by a different prefix length than was added is most likely a typo. */
-	if (ifc->plen != req->plen)
-		return vh_err_set(err, ENOENT, "%s is %s/%u on %s, not /%u", a, a, ifc->plen,
-				  dev->name, req->plen);
-	return vh_iface_del(st, dev, req->prefix);
+	if (ifc->plen != q->plen)
+		return vh_err_set(x->err, ENOENT, "%s is %s/%u on %s, not /%u", a, a, ifc->plen,
+				  x->dev->name, q->plen);
+	return vh_iface_del(x->st, x->dev, q->prefix);
 }
 
 static void route_row(void *arg, const struct rt_entry *e)
@@ -369,116 +372,85 @@ static void route_row(void *arg, const struct rt_entry *e)
 	cell(t, "%llu", (unsigned long long)e->hits);
 }
 
-static int route_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		      struct vh_err *err)
+static int route_show(struct ctl_ctx *x)
 {
 	static const char *const cols[] = {"destination", "gateway", "dev", "metric", "proto",
 					   "hits", NULL};
 
-	(void)req;
-	(void)err;
-	table_cols(t, 1u << 3 | 1u << 5, cols);
-	rt_foreach(st, route_row, t);
+	table_cols(x->t, 1u << 3 | 1u << 5, cols); /* metric and hits are numbers */
+	rt_foreach(x->st, route_row, x->t);
 	return 0;
 }
 
-static int route_add(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		     struct vh_err *err)
+static int route_add(struct ctl_ctx *x)
 {
-	struct vh_dev *dev = NULL;
-	int r = need_dev(st, req, &dev, err);
+	const struct ctl_req *q = x->req;
 
-	(void)t;
-	if (r < 0)
-		return r;
-	return rt_add(st, req->prefix, req->plen, req->gateway, dev, req->metric, RT_F_STATIC, err);
+	return rt_add(x->st, q->prefix, q->plen, q->gateway, x->dev, q->metric, RT_F_STATIC,
+		      x->err);
 }
 
-static int route_del(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		     struct vh_err *err)
+static int route_del(struct ctl_ctx *x)
 {
-	struct vh_dev *dev = NULL;
-	int r = need_dev(st, req, &dev, err);
+	const struct ctl_req *q = x->req;
 
-	(void)t;
-	if (r < 0)
-		return r;
-	return rt_del(st, req->prefix, req->plen, req->gateway, dev, err);
+	return rt_del(x->st, q->prefix, q->plen, q->gateway, x->dev, x->err);
 }
 
-static int neigh_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		      struct vh_err *err)
+static int neigh_show(struct ctl_ctx *x)
 {
 	static const char *const cols[] = {"address", "dev", "lladdr", "state", NULL};
 	char a[VH_ADDR_STR], m[VH_MAC_STR];
-	struct vh_dev *only = NULL;
-	int r = need_dev(st, req, &only, err);
 
-	if (r < 0)
-		return r;
-	table_cols(t, 0, cols);
+	table_cols(x->t, 0, cols);
 	for (unsigned i = 0; i < ARP_CACHE_SIZE; i++) {
-		const struct arp_entry *e = &st->arp.e[i];
-		if (e->state == ARP_FREE || (only && e->dev != only))
+		const struct arp_entry *e = &x->st->arp.e[i];
+		if (e->state == ARP_FREE || (x->dev && e->dev != x->dev))
 			continue;
-		cell(t, "%s", vh_addr_str(e->addr, a));
-		cell(t, "%s", e->dev->name);
-		cell(t, "%s", e->state == ARP_INCOMPLETE ? "-" : vh_mac_str(e->mac, m));
-		cell(t, "%s", arp_state_name(e->state));
+		cell(x->t, "%s", vh_addr_str(e->addr, a));
+		cell(x->t, "%s", e->dev->name);
+		cell(x->t, "%s", e->state == ARP_INCOMPLETE ? "-" : vh_mac_str(e->mac, m));
+		cell(x->t, "%s", arp_state_name(e->state));
 	}
 	return 0;
 }
 
-static int neigh_add(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		     struct vh_err *err)
+static int neigh_add(struct ctl_ctx *x)
 {
-	struct vh_dev *dev = NULL;
-	int r = need_dev(st, req, &dev, err);
-
-	(void)t;
-	if (r < 0)
-		return r;
-	if (dev->flags & VH_DEV_F_NOARP)
-		return vh_err_set(err, EINVAL, "%s has no neighbours (it does not use ARP)", dev->name);
-	r = arp_add_static(st, dev, req->addr, req->mac);
-	if (r < 0)
-		return vh_err_set(err, r, "the neighbour cache is full of entries in use");
+	if (x->dev->flags & VH_DEV_F_NOARP)
+		return vh_err_set(x->err, EINVAL, "%s has no neighbours (it does not use ARP)",
+				  x->dev->name);
+	if (arp_add_static(x->st, x->dev, x->req->addr, x->req->mac) < 0)
+		return vh_err_set(x->err, ENOSPC, "the neighbour cache is full of entries in use");
 	return 0;
 }
 
-static int neigh_del(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		     struct vh_err *err)
+static int neigh_del(struct ctl_ctx *x)
 {
 	char a[VH_ADDR_STR];
 
-	(void)t;
-	if (arp_delete(st, req->addr) < 0)
-		return vh_err_set(err, ENOENT, "no neighbour %s", vh_addr_str(req->addr, a));
+	if (arp_delete(x->st, x->req->addr) < 0)
+		return vh_err_set(x->err, ENOENT, "no neighbour %s", vh_addr_str(x->req->addr, a));
 	return 0;
 }
 
-static int link_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		     struct vh_err *err)
+static int link_show(struct ctl_ctx *x)
 {
 	static const char *const cols[] = {"index", "name", "kind", "state", "carrier", "mtu",
 					   "lladdr", NULL};
 	char m[VH_MAC_STR];
-	struct vh_dev *only = NULL;
-	int r = need_dev(st, req, &only, err);
 
-	if (r < 0)
-		return r;
-	table_cols(t, 1u << 0 | 1u << 5, cols);
-	for (struct vh_dev *d = st->devs; d; d = d->next) {
-		if (only && d != only)
+	table_cols(x->t, 1u << 0 | 1u << 5, cols); /* index and mtu are numbers */
+	for (struct vh_dev *d = x->st->devs; d; d = d->next) {
+		if (x->dev && d != x->dev)
 			continue;
-		cell(t, "%u", d->index);
-		cell(t, "%s", d->name);
-		cell(t, "%s", d->ops->kind);
-		cell(t, "%s", d->flags & VH_DEV_F_UP ? "up" : "down");
-		cell(t, "%s", d->flags & VH_DEV_F_LINK ? "yes" : "no");
-		cell(t, "%u", d->mtu);
-		cell(t, "%s", vh_mac_str(d->hwaddr, m));
+		cell(x->t, "%u", d->index);
+		cell(x->t, "%s", d->name);
+		cell(x->t, "%s", d->ops->kind);
+		cell(x->t, "%s", d->flags & VH_DEV_F_UP ? "up" : "down");
+		cell(x->t, "%s", d->flags & VH_DEV_F_LINK ? "yes" : "no");
+		cell(x->t, "%u", d->mtu);
+		cell(x->t, "%s", vh_mac_str(d->hwaddr, m));
 	}
 	return 0;
 }
@@ -509,18 +481,17 @@ static void stats_row(void *arg, const char *scope, const char *name, uint64_t v
 	cell(w->t, "%llu", (unsigned long long)value);
 }
 
-static int stats_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		      struct vh_err *err)
+static int stats_show(struct ctl_ctx *x)
 {
 	static const char *const cols[] = {"scope", "counter", "value", NULL};
-	struct stats_walk w = {t, req->have & CTL_A_SCOPE ? req->scope : "", 0};
+	struct stats_walk w = {x->t, x->req->have & CTL_A_SCOPE ? x->req->scope : "", 0};
 
-	table_cols(t, 1u << 2, cols);
-	t->nested = true;
-	vh_stack_counters(st, stats_row, &w);
+	table_cols(x->t, 1u << 2, cols);
+	x->t->nested = true;
+	vh_stack_counters(x->st, stats_row, &w);
 	if (w.scope[0] && !w.matched)
-		return vh_err_set(err, ENOENT,
-				  "no counters in scope '%s' (try ip, icmp, arp, route, drop, dev)",
+		return vh_err_set(x->err, ENOENT,
+				  "no counters in scope '%s' (try ip, icmp, arp, route, drop, dev, ctl)",
 				  w.scope);
 	return 0;
 }
@@ -534,59 +505,43 @@ static int one_value(struct ctl_table *t, const char *col, const char *val)
 	return 0;
 }
 
-static int forward_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-			struct vh_err *err)
+static int forward_show(struct ctl_ctx *x)
 {
-	(void)req;
-	(void)err;
-	return one_value(t, "forwarding", st->ip.forwarding ? "on" : "off");
+	return one_value(x->t, "forwarding", x->st->ip.forwarding ? "on" : "off");
 }
 
-static int forward_on(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		      struct vh_err *err)
+static int forward_on(struct ctl_ctx *x)
 {
-	(void)req;
-	(void)t;
-	(void)err;
-	vh_stack_set_forwarding(st, true);
+	vh_stack_set_forwarding(x->st, true);
 	return 0;
 }
 
-static int forward_off(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		       struct vh_err *err)
+static int forward_off(struct ctl_ctx *x)
 {
-	(void)req;
-	(void)t;
-	(void)err;
-	vh_stack_set_forwarding(st, false);
+	vh_stack_set_forwarding(x->st, false);
 	return 0;
 }
 
 static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
 
-static int log_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		    struct vh_err *err)
+static int log_show(struct ctl_ctx *x)
 {
-	(void)req;
-	(void)err;
-	return one_value(t, "level", level_names[st->log.level <= VH_LOG_TRACE ? st->log.level : 0]);
+	enum vh_log_level l = x->st->log.level;
+
+	return one_value(x->t, "level", level_names[l <= VH_LOG_TRACE ? l : VH_LOG_TRACE]);
 }
 
-static int log_level(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		     struct vh_err *err)
+static int log_level(struct ctl_ctx *x)
 {
-	(void)t;
-	(void)err;
-	vh_stack_set_log_level(st, req->level);
-	infof(st, "log level %s", level_names[req->level]);
+	vh_stack_set_log_level(x->st, x->req->level);
+	infof(x->st, "log level %s", level_names[x->req->level]);
 	return 0;
 }
 
 /* "capture": the pcapng capture (capture_dev.h). The state is what a user
  * asks first: running, waiting for a FIFO's reader, failed (the reader is
  * gone; frames are counted as dropped), stopping, stopped, off. */
-static int cap_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		    struct vh_err *err)
+static int cap_show(struct ctl_ctx *x)
 {
 	static const char *const cols[] = {"state", "path", "written", "filtered", "dropped",
 					   "bytes", "files", "error", NULL};
@@ -594,10 +549,8 @@ static int cap_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_t
 	const struct capture_stats *s = &cs.stats;
 	const char *state;
 
-	(void)req;
-	(void)err;
-	table_cols(t, 0x7cu, cols);
-	if (vh_capture_status(st, &cs) < 0) {
+	table_cols(x->t, 0x7cu, cols);
+	if (vh_capture_status(x->st, &cs) < 0) {
 		memset(&cs, 0, sizeof(cs));
 		state = "off";
 	} else if (s->running) {
@@ -605,49 +558,43 @@ static int cap_show(struct vh_stack *st, const struct ctl_req *req, struct ctl_t
 	} else {
 		state = s->done ? "stopped" : "stopping";
 	}
-	cell(t, "%s", state);
-	cell(t, "%s", cs.path);
-	cell(t, "%llu", (unsigned long long)s->written);
-	cell(t, "%llu", (unsigned long long)s->filtered);
-	cell(t, "%llu", (unsigned long long)s->dropped);
-	cell(t, "%llu", (unsigned long long)s->bytes);
-	cell(t, "%u", s->files);
-	cell(t, "%s", s->sink_error ? strerror(-s->sink_error) : "");
+	cell(x->t, "%s", state);
+	cell(x->t, "%s", cs.path);
+	cell(x->t, "%llu", (unsigned long long)s->written);
+	cell(x->t, "%llu", (unsigned long long)s->filtered);
+	cell(x->t, "%llu", (unsigned long long)s->dropped);
+	cell(x->t, "%llu", (unsigned long long)s->bytes);
+	cell(x->t, "%u", s->files);
+	cell(x->t, "%s", s->sink_error ? strerror(-s->sink_error) : "");
 	return 0;
 }
 
-static int cap_start(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		     struct vh_err *err)
+static int cap_start(struct ctl_ctx *x)
 {
-	const char *ifaces[1] = {req->dev};
+	const char *ifaces[1] = {x->dev ? x->dev->name : NULL};
 	struct vh_capture_opts o = {
-		.path = req->path,
-		.rotate_bytes = req->size_mb * 1000000u, /* as vhost --capture-size */
-		.filter = req->have & CTL_A_FILTER ? req->filter : NULL,
+		.path = x->req->path,
+		.rotate_bytes = x->req->size_mb * 1000000u, /* as vhost --capture-size */
+		.filter = x->req->have & CTL_A_FILTER ? x->req->filter : NULL,
 		.ifaces = ifaces,
-		.nifaces = req->have & CTL_A_DEV ? 1 : 0,
+		.nifaces = x->dev ? 1 : 0,
 	};
 
-	(void)t;
-	return vh_capture_start(st, &o, err);
+	return vh_capture_start(x->st, &o, x->err);
 }
 
-static int cap_stop(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		    struct vh_err *err)
+static int cap_stop(struct ctl_ctx *x)
 {
 	struct vh_capture_status cs;
 
-	(void)req;
-	(void)t;
-	if (vh_capture_status(st, &cs) < 0 || !cs.stats.running)
-		return vh_err_set(err, ENOENT, "no capture is running");
+	if (vh_capture_status(x->st, &cs) < 0 || !cs.stats.running)
+		return vh_err_set(x->err, ENOENT, "no capture is running");
 	/* On the worker: returns at once, the writer finishes on its own. */
-	vh_capture_stop(st);
+	vh_capture_stop(x->st);
 	return 0;
 }
 
-static int help(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		struct vh_err *err);
+static int help(struct ctl_ctx *x);
 
 /* The commands. The first row of each object is its default verb. */
 static const struct ctl_cmd commands[] = {
@@ -667,7 +614,7 @@ static const struct ctl_cmd commands[] = {
 	 {{"lladdr", CTL_A_LLADDR}, {"dev", CTL_A_DEV}}, CTL_A_ADDR | CTL_A_LLADDR | CTL_A_DEV, 0,
 	 neigh_add},
 	{"neigh", "del", "A.B.C.D", {CTL_A_ADDR}, {{0}}, CTL_A_ADDR, 0, neigh_del},
-	{"link", "show", "[NAME]", {CTL_A_DEV}, {{0}}, 0, 0, link_show},
+	{"link", "show", "[[dev] NAME]", {CTL_A_DEV}, {{"dev", CTL_A_DEV}}, 0, 0, link_show},
 	{"stats", "show", "[SCOPE]", {CTL_A_SCOPE}, {{0}}, 0, 0, stats_show},
 	{"forward", "show", "", {0}, {{0}}, 0, 0, forward_show},
 	{"forward", "on", "", {0}, {{0}}, 0, 0, forward_on},
@@ -684,18 +631,14 @@ static const struct ctl_cmd commands[] = {
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static int help(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *t,
-		struct vh_err *err)
+static int help(struct ctl_ctx *x)
 {
 	static const char *const cols[] = {"command", "arguments", NULL};
 
-	(void)st;
-	(void)req;
-	(void)err;
-	table_cols(t, 0, cols);
+	table_cols(x->t, 0, cols);
 	for (unsigned i = 0; i < NCOMMANDS; i++) {
-		cell(t, "%s %s", commands[i].object, commands[i].verb);
-		cell(t, "%s", commands[i].syntax);
+		cell(x->t, "%s %s", commands[i].object, commands[i].verb);
+		cell(x->t, "%s", commands[i].syntax);
 	}
 	return 0;
 }
@@ -703,11 +646,14 @@ static int help(struct vh_stack *st, const struct ctl_req *req, struct ctl_table
 int ctl_exec(struct vh_stack *st, const struct ctl_req *req, struct ctl_table *out,
 	     struct vh_err *err)
 {
+	struct ctl_ctx x = {st, req, NULL, out, err};
 	int r;
 
 	if (err)
 		err->msg[0] = 0;
-	r = req->cmd->exec(st, req, out, err);
+	if ((req->have & CTL_A_DEV) && !(x.dev = vh_dev_by_name(st, req->dev)))
+		return vh_err_set(err, ENODEV, "no NIC named '%s' (see vhctl link)", req->dev);
+	r = req->cmd->exec(&x);
 	if (r == 0 && out->oom)
 		r = vh_err_set(err, ENOMEM, "out of memory for the reply");
 	if (r < 0 && err && !err->msg[0])
@@ -820,7 +766,7 @@ static int parse_value(unsigned kind, const char *w, struct ctl_req *q, struct v
 
 static const char *kind_name(const struct ctl_cmd *c, unsigned kind)
 {
-	for (unsigned k = 0; k < 3 && c->kw[k].word; k++)
+	for (unsigned k = 0; k < CTL_KW_MAX && c->kw[k].word; k++)
 		if (c->kw[k].kind == kind)
 			return c->kw[k].word;
 	return kind == CTL_A_PREFIX ? "PREFIX/N" : kind == CTL_A_CIDR ? "A.B.C.D/N"
@@ -830,12 +776,15 @@ static const char *kind_name(const struct ctl_cmd *c, unsigned kind)
 
 static int keyword(const struct ctl_cmd *c, const char *w)
 {
-	for (unsigned k = 0; k < 3 && c->kw[k].word; k++)
+	for (unsigned k = 0; k < CTL_KW_MAX && c->kw[k].word; k++)
 		if (!strcmp(c->kw[k].word, w))
 			return (int)k;
 	return -1;
 }
 
+/* The words after the verb, against the command's row: positionals while the
+ * word is not one of its keywords, then keyword/value pairs, each at most once;
+ * then what is required must be there. */
 static int parse_args(const struct ctl_cmd *c, char **w, unsigned n, struct ctl_req *q,
 		      struct vh_err *err)
 {
@@ -889,6 +838,8 @@ named:
 	return r;
 }
 
+/* For error lines that say what would have been right: the objects, or one
+ * object's verbs, straight from the table so they never go stale. */
 static void list_objects(char *buf, size_t size)
 {
 	size_t len = 0;
@@ -911,6 +862,8 @@ static void list_verbs(const char *object, char *buf, size_t size)
 						len ? ", " : "", commands[i].verb);
 }
 
+/* Bytes first (bound, alphabet), then words, then the table: each step can
+ * trust what the one before checked. */
 int ctl_parse(const char *line, size_t len, struct ctl_req *ret, struct vh_err *err)
 {
 	char text[CTL_REQ_MAX + 1], *w[CTL_WORDS_MAX], names[128];
@@ -948,13 +901,15 @@ int ctl_parse(const char *line, size_t len, struct ctl_req *ret, struct vh_err *
 	if (i < n) {
 		const struct ctl_cmd *v = NULL;
 		for (unsigned k = 0; k < NCOMMANDS && !v; k++)
-			if (!strcmp(commands[k].object, c->object) && !strcmp(commands[k].verb, w[i]))
+			if (!strcmp(commands[k].object, c->object) &&
+			    !strcmp(commands[k].verb, w[i]))
 				v = &commands[k];
 		if (v) {
 			c = v;
 			i++;
-		} else if (!c->pos[0]) {
-			/* Only a command taking a positional may have a word that is not a verb. */
+		} else if (!c->pos[0] && keyword(c, w[i]) < 0) {
+			/* Without a verb the next word must be an argument of the default verb
+			 * ("link tap0", "addr dev tap0"); anything else is a mistyped verb. */
 			list_verbs(c->object, names, sizeof(names));
 			return vh_err_set(err, EINVAL, "%s: unknown action '%.40s' (use %s)",
 					  c->object, w[i], names);
@@ -989,6 +944,8 @@ static void reply(struct ctl_buf *out, bool ok, const char *payload, size_t len)
 	buf_add(out, payload, len);
 }
 
+/* Parsing and rendering run on the caller's thread; only ctl_exec runs on the
+ * worker, so the worker spends no time on text. */
 void ctl_handle(struct vh_stack *st, const char *line, size_t len, struct ctl_buf *out)
 {
 	struct vh_err err = {{0}};
@@ -1004,7 +961,8 @@ void ctl_handle(struct vh_stack *st, const char *line, size_t len, struct ctl_bu
 		r = vh_stack_call(st, exec_on_worker, &j);
 	}
 	if (r < 0) {
-		buf_printf(&body, "%s\n", err.msg);
+		buf_puts(&body, err.msg);
+		buf_puts(&body, "\n");
 	} else {
 		ctl_table_render(&t, req.json, &body);
 		if (body.oom) {

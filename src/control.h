@@ -24,7 +24,7 @@
 #define CTL_REQ_MAX 4096     /* longest request line, without its newline */
 #define CTL_WORDS_MAX 16     /* words in a request */
 #define CTL_CLIENTS_MAX 32   /* clients served at once; more are told "busy" and closed */
-#define CTL_IDLE_MS 10000    /* a client silent this long mid-request is dropped */
+#define CTL_IDLE_MS 10000    /* a client that neither sends nor reads this long is dropped */
 #define CTL_SCOPE_MAX 32
 #define CTL_PATH_MAX 256
 #define CTL_FILTER_MAX 1024
@@ -100,10 +100,13 @@ void ctl_handle(struct vh_stack *st, const char *line, size_t len, struct ctl_bu
 int ctl_default_path(char *buf, size_t size);
 
 /* Listen on path (mode 0600) and serve st from a thread of our own. A live
- * socket at path is -EADDRINUSE and left alone; a stale one is replaced.
+ * socket at path is -EADDRINUSE and left alone; a stale one is replaced. One
+ * per stack (-EALREADY for a second).
  * Call ctl_stop() before vh_stack_stop()/vh_stack_free(). */
 int ctl_start(struct vh_stack *st, const char *path, struct ctl_server **ret, struct vh_err *err);
 /* Stop the thread, close every client, unlink the socket if it is still ours. */
 void ctl_stop(struct ctl_server *srv);
+/* Worker: the control socket's own counters (scope "ctl"), for vh_stack_counters. */
+void ctl_counters(struct ctl_server *srv, vh_counter_fn fn, void *arg);
 
 #endif

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,28 @@ struct ctl_client {
 	uint64_t last_ms;
 };
 
+/* Counted on the control thread, read on the worker: relaxed atomics, as
+ * nothing else is ordered by them. */
+#define CTL_COUNTERS(X)                                                                            \
+	X(accepted)          /* connections taken */                                               \
+	X(busy)              /* connections refused: every slot taken */                           \
+	X(requests)          /* request lines answered */                                          \
+	X(refused)           /* of those, answered with an error */                                \
+	X(too_long)          /* connections ended for a line past CTL_REQ_MAX */                   \
+	X(idle_dropped)      /* connections dropped for silence */                                 \
+	X(hangup_midrequest) /* connections that hung up with half a request */
+
+struct ctl_stats {
+#define CTL_FIELD(name) atomic_uint_fast64_t name;
+	CTL_COUNTERS(CTL_FIELD)
+#undef CTL_FIELD
+};
+
+#define COUNT(srv, name) atomic_fetch_add_explicit(&(srv)->stats.name, 1, memory_order_relaxed)
+
 struct ctl_server {
 	struct vh_stack *st;
+	struct ctl_stats stats;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t sock_dev;
 	ino_t sock_ino;
@@ -100,6 +121,14 @@ static bool client_flush(struct ctl_client *c)
 	return true;
 }
 
+static void answer(struct ctl_server *srv, struct ctl_client *c, size_t len)
+{
+	ctl_handle(srv->st, c->in, len, &c->out);
+	COUNT(srv, requests);
+	if (c->out.len > 5 && !memcmp(c->out.p, "error", 5))
+		COUNT(srv, refused);
+}
+
 /* Serve complete lines, one at a time, until a reply is left unwritten. */
 static bool client_serve(struct ctl_server *srv, struct ctl_client *c)
 {
@@ -107,7 +136,7 @@ static bool client_serve(struct ctl_server *srv, struct ctl_client *c)
 
 	while (!c->out.len && (nl = memchr(c->in, '\n', c->inlen))) {
 		size_t len = (size_t)(nl - c->in);
-		ctl_handle(srv->st, c->in, len && c->in[len - 1] == '\r' ? len - 1 : len, &c->out);
+		answer(srv, c, len && c->in[len - 1] == '\r' ? len - 1 : len);
 		memmove(c->in, nl + 1, c->inlen - len - 1);
 		c->inlen -= len + 1;
 		if (!client_flush(c))
@@ -115,7 +144,8 @@ static bool client_serve(struct ctl_server *srv, struct ctl_client *c)
 	}
 	if (!c->out.len && c->inlen > CTL_REQ_MAX) {
 		/* No newline within the bound: say why, then hang up. */
-		ctl_handle(srv->st, c->in, c->inlen, &c->out);
+		answer(srv, c, c->inlen);
+		COUNT(srv, too_long);
 		c->closing = true;
 		return client_flush(c);
 	}
@@ -126,8 +156,12 @@ static bool client_read(struct ctl_server *srv, struct ctl_client *c)
 {
 	ssize_t n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
 
-	if (n == 0)
-		return false; /* hung up, maybe mid-request: nothing to answer */
+	if (n == 0) {
+		/* Hung up, maybe mid-request: nothing to answer. */
+		if (c->inlen && !c->draining)
+			COUNT(srv, hangup_midrequest);
+		return false;
+	}
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR;
 	if (c->draining)
@@ -137,25 +171,29 @@ static bool client_read(struct ctl_server *srv, struct ctl_client *c)
 	return client_serve(srv, c);
 }
 
-static void accept_one(struct ctl_server *srv)
+/* Take one waiting connection; false when none is left. */
+static bool accept_one(struct ctl_server *srv)
 {
 	static const char busy[] = "error 46\nvhost is busy: too many control clients at once\n";
 	int fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0)
-		return;
+		return errno == EINTR || errno == ECONNABORTED;
 	for (unsigned i = 0; i < CTL_CLIENTS_MAX; i++) {
 		struct ctl_client *c = &srv->clients[i];
 		if (c->fd >= 0)
 			continue;
 		c->fd = fd;
 		c->last_ms = now_ms();
-		return;
+		COUNT(srv, accepted);
+		return true;
 	}
 	/* Fits in any socket buffer, so a non-blocking send is all or nothing. */
 	if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL) < 0) {
 	}
 	close(fd);
+	COUNT(srv, busy);
+	return true;
 }
 
 static void *server_main(void *arg)
@@ -176,6 +214,7 @@ static void *server_main(void *arg)
 				continue;
 			/* Idle mid-request (or never reading its reply) for too long: drop it. */
 			if (now - c->last_ms > CTL_IDLE_MS) {
+				COUNT(srv, idle_dropped);
 				client_close(c);
 				continue;
 			}
@@ -199,8 +238,10 @@ static void *server_main(void *arg)
 			if (!alive)
 				client_close(c);
 		}
+		/* The whole backlog at once: a burst of clients need not wait a round each. */
 		if (pfd[1].revents & POLLIN)
-			accept_one(srv);
+			while (accept_one(srv))
+				;
 	}
 	return NULL;
 }
@@ -232,6 +273,23 @@ static int check_path(const struct sockaddr_un *sa, struct vh_err *err)
 		return vh_err_set(err, errno, "control socket %s: cannot remove stale socket: %s",
 				  sa->sun_path, strerror(errno));
 	return 0;
+}
+
+/* Worker: st->ctl is read by vh_stack_counters there, so it is set and cleared there. */
+static int attach(struct vh_stack *st, void *arg)
+{
+	if (arg && st->ctl)
+		return -EALREADY;
+	st->ctl = arg;
+	return 0;
+}
+
+void ctl_counters(struct ctl_server *srv, vh_counter_fn fn, void *arg)
+{
+#define CTL_EMIT(name)                                                                             \
+	fn(arg, "ctl", #name, atomic_load_explicit(&srv->stats.name, memory_order_relaxed));
+	CTL_COUNTERS(CTL_EMIT)
+#undef CTL_EMIT
 }
 
 static int listen_on(struct ctl_server *srv, struct vh_err *err)
@@ -283,6 +341,11 @@ int ctl_start(struct vh_stack *st, const char *path, struct ctl_server **ret, st
 	snprintf(srv->path, sizeof(srv->path), "%s", path);
 	for (unsigned i = 0; i < CTL_CLIENTS_MAX; i++)
 		srv->clients[i].fd = -1;
+	srv->wake_fd = -1;
+	if (vh_stack_call(st, attach, srv) < 0) {
+		free(srv);
+		return vh_err_set(err, EALREADY, "this stack already has a control socket");
+	}
 	srv->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (srv->wake_fd < 0) {
 		r = vh_err_set(err, errno, "eventfd: %s", strerror(errno));
@@ -291,16 +354,19 @@ int ctl_start(struct vh_stack *st, const char *path, struct ctl_server **ret, st
 	r = listen_on(srv, err);
 	if (r < 0)
 		goto fail;
+	/* Logged before the thread starts: once it runs, a request may change the log
+	 * level on the worker, and this thread must not read it any more. */
+	infof(st, "control socket %s", srv->path);
 	r = pthread_create(&srv->thread, NULL, server_main, srv);
 	if (r) {
 		unlink(srv->path);
 		r = vh_err_set(err, r, "cannot start the control thread: %s", strerror(r));
 		goto fail;
 	}
-	infof(st, "control socket %s", srv->path);
 	*ret = srv;
 	return 0;
 fail:
+	vh_stack_call(st, attach, NULL);
 	if (srv->fd >= 0)
 		close(srv->fd);
 	if (srv->wake_fd >= 0)
@@ -320,6 +386,7 @@ void ctl_stop(struct ctl_server *srv)
 		/* EAGAIN: already rung. */
 	}
 	pthread_join(srv->thread, NULL);
+	vh_stack_call(srv->st, attach, NULL);
 	for (unsigned i = 0; i < CTL_CLIENTS_MAX; i++)
 		if (srv->clients[i].fd >= 0)
 			client_close(&srv->clients[i]);

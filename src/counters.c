@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "capture_dev.h"
+#include "control.h"
 #include "counters.h"
 #include "stack.h"
 
@@ -96,4 +97,6 @@ void vh_stack_counters(struct vh_stack *st, vh_counter_fn fn, void *arg)
 	fn(arg, "route", "count", st->rt.count);
 	fn(arg, "route", "lookups", st->rt.lookups);
 	fn(arg, "route", "misses", st->rt.misses);
+	if (st->ctl)
+		ctl_counters(st->ctl, fn, arg);
 }

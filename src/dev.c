@@ -293,8 +293,13 @@ int vh_iface_del(struct vh_stack *st, struct vh_dev *dev, uint32_t addr)
 		if (ifc->addr != addr)
 			continue;
 		*pp = ifc->next;
-		/* Only drop the connected route if no other iface on dev covers the subnet. */
-		if (!vh_iface_on_link(dev, addr))
+		/* Only drop the connected route if no other iface on dev has the same subnet
+		 * (same prefix and length: a wider or narrower one has a route of its own). */
+		bool shared = false;
+		for (struct vh_iface *i = dev->ifaces; i; i = i->next)
+			shared |= i->plen == ifc->plen &&
+				  (i->addr & i->netmask) == (ifc->addr & ifc->netmask);
+		if (!shared)
 			rt_del(st, addr & ifc->netmask, ifc->plen, 0, dev, NULL);
 		free(ifc);
 		return 0;

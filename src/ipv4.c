@@ -42,6 +42,13 @@ bool ipv4_is_local(struct vh_stack *st, struct vh_dev *dev, uint32_t addr, bool 
 	return vh_iface_by_addr(st, addr) != NULL;
 }
 
+static bool src_is_bcast(struct vh_stack *st, struct vh_dev *dev, uint32_t src)
+{
+	bool bcast;
+
+	return ipv4_is_local(st, dev, src, &bcast) && bcast;
+}
+
 static void deliver(struct vh_stack *st, struct vh_pkt *pkt, const struct wire_ipv4 *ip,
 		    struct ipv4_rx *rx)
 {
@@ -85,9 +92,10 @@ void ipv4_input(struct vh_dev *dev, struct vh_pkt *pkt)
 	/* Link-layer padding past the datagram is not data. */
 	vh_pkt_trim(pkt, ip.total_len);
 	pkt->l3 = pkt->data;
-	/* RFC 1122 §3.2.1.3: a source that is broadcast or multicast is impossible; our
-	 * own address as the source on a frame from the wire is spoofed or looped. */
-	if (ipv4_is_mcast(ip.src) || ipv4_is_lbcast(ip.src) ||
+	/* RFC 1122 §3.2.1.3: a source that is broadcast (limited, or the directed
+	 * broadcast of the arrival NIC's subnet) or multicast is impossible; our own
+	 * address as the source on a frame from the wire is spoofed or looped. */
+	if (ipv4_is_mcast(ip.src) || src_is_bcast(st, dev, ip.src) ||
 	    (!(pkt->flags & VH_PKT_F_LOOPED) && vh_iface_by_addr(st, ip.src))) {
 		st->ip.stats.in_addr_errors++;
 		vh_drop(st, dev, pkt, VH_DROP_IP_MARTIAN);

@@ -31,6 +31,20 @@ static void set_bit(uint64_t *bm, unsigned i)
 	bm[i / 64] |= 1ull << (i % 64);
 }
 
+/* True if any unit at or after `from` was received. */
+static bool data_past(const uint64_t *bm, unsigned from)
+{
+	for (unsigned u = from; u < REASM_UNITS; u++) {
+		if (u % 64 == 0 && !bm[u / 64]) {
+			u += 63; /* a whole empty word */
+			continue;
+		}
+		if (bit(bm, u))
+			return true;
+	}
+	return false;
+}
+
 static void ctx_free(struct vh_stack *st, struct reasm_ctx *c)
 {
 	vh_pkt_free(c->buf);
@@ -140,6 +154,13 @@ struct vh_pkt *ipv4_reasm_input(struct vh_stack *st, struct vh_pkt *pkt, const s
 	}
 	/* A second "last" fragment with another end, or data past a known end: corrupt. */
 	if ((!ip->mf && c->total && c->total != off + len) || (c->total && off + len > c->total)) {
+		vh_pkt_free(pkt);
+		fail(st, c, VH_DROP_IP_REASM_OVERLAP);
+		return NULL;
+	}
+	/* The last fragment may arrive after others that lie past its end: then "have"
+	 * can equal the total while a hole remains. Such a datagram is corrupt. */
+	if (!ip->mf && !c->total && data_past(c->bitmap, (off + len + 7) / 8)) {
 		vh_pkt_free(pkt);
 		fail(st, c, VH_DROP_IP_REASM_OVERLAP);
 		return NULL;

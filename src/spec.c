@@ -99,6 +99,10 @@ int vh_parse_mac(const char *s, uint8_t ret_mac[6])
 	unsigned b[6];
 	char tail;
 
+	/* sscanf's %x would also take spaces and a sign ("-2" is 0xfffffffe). */
+	for (const char *c = s; *c; c++)
+		if (!strchr("0123456789abcdefABCDEF:", *c))
+			return -EINVAL;
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
 		   &tail) != 6)
 		return -EINVAL;
@@ -114,8 +118,8 @@ int vh_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 	char *end;
 	unsigned long long v;
 
-	if (!*s || *s == '-')
-		return -EINVAL;
+	if (*s < '0' || *s > '9')
+		return -EINVAL; /* strtoull would skip spaces and take signs: " -1" is 2^64 - 1 */
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || *end || v < min || v > max)
@@ -131,7 +135,8 @@ int vh_parse_percent(const char *s, uint32_t *ret_ppm)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || (*end && strcmp(end, "%")) || v < 0 || v > 100)
+	/* Written so that NaN fails too: every comparison with it is false. */
+	if (errno || end == s || (*end && strcmp(end, "%")) || !(v >= 0 && v <= 100))
 		return -EINVAL;
 	*ret_ppm = (uint32_t)(v * 10000.0 + 0.5);
 	return 0;

@@ -28,6 +28,7 @@
 
 struct vh_call;
 struct vh_capture;
+struct ctl_server;
 
 struct vh_stack {
 	char name[16];
@@ -54,6 +55,8 @@ struct vh_stack {
 	void (*capture_fn)(void *arg, struct vh_dev *dev, int outbound, const struct vh_pkt *pkt);
 	void *capture_arg;
 	struct vh_capture *capture; /* capture_dev.c: running, or stopped and kept for status */
+
+	struct ctl_server *ctl;   /* the control socket serving this stack, if any */
 
 	/* Worker loop. */
 	struct pollfd *pfds;

@@ -14,16 +14,19 @@ ninja -C build >/dev/null
 V=$PWD/build/tools/vhost
 H=vhdemo-h A=vhdemo-a B=vhdemo-b
 LOG=$(mktemp /tmp/vhost-demo.XXXX.log)
+SOCK=${LOG%.log}.sock
+C=$PWD/build/tools/vhctl
 cleanup() {
   [ -n "${VP:-}" ] && kill "$VP" 2>/dev/null && wait "$VP" 2>/dev/null
+  rm -f "$LOG" "$SOCK"
   for n in $H $A $B; do ip netns del $n 2>/dev/null || true; done
 }
 trap cleanup EXIT
 for n in $H $A $B; do ip netns del $n 2>/dev/null || true; ip netns add $n; ip -n $n link set lo up; done
 
-echo "+ vhost --iface vhdemo0,type=tap,addr=192.0.2.2/24 --iface vhdemo1,type=tap,addr=198.51.100.2/24 --forward -v"
+echo "+ vhost --iface vhdemo0,type=tap,addr=192.0.2.2/24 --iface vhdemo1,type=tap,addr=198.51.100.2/24 --forward -v --control $SOCK"
 ip netns exec $H "$V" --iface vhdemo0,type=tap,addr=192.0.2.2/24 \
-  --iface vhdemo1,type=tap,addr=198.51.100.2/24 --forward -v >"$LOG" 2>&1 &
+  --iface vhdemo1,type=tap,addr=198.51.100.2/24 --forward -v --control "$SOCK" >"$LOG" 2>&1 &
 VP=$!
 for _ in $(seq 50); do ip -n $H link show vhdemo1 >/dev/null 2>&1 && break; sleep 0.1; done
 ip -n $H link set vhdemo0 netns $A; ip -n $A addr add 192.0.2.1/24 dev vhdemo0; ip -n $A link set vhdemo0 up
@@ -41,5 +44,10 @@ sleep 0.2
 echo
 echo "vhost's log (ARP and ICMP at work):"
 grep -E "registered|iface added|gratuitous|arp_input|resolved|learned|forwarding|echo request" "$LOG" | head -16
+echo
+echo "+ vhctl route; vhctl neigh; vhctl stats icmp"
+"$C" -s "$SOCK" route
+"$C" -s "$SOCK" neigh
+"$C" -s "$SOCK" stats icmp | grep -vE ' 0$'
 echo
 echo "demo done: vhost answered ping and forwarded between 192.0.2.0/24 and 198.51.100.0/24"

@@ -36,8 +36,9 @@ static void usage(FILE *f)
 		"  route   [show | add PREFIX/N|default [via A] [dev NAME] [metric N]\n"
 		"                | del PREFIX/N|default [via A] [dev NAME]]\n"
 		"  neigh   [show [dev NAME] | add A lladdr MAC dev NAME | del A]\n"
-		"  link    [show [NAME]]\n"
-		"  stats   [show [SCOPE]]    every counter; SCOPE: ip, icmp, arp, route, drop, dev...\n"
+		"  link    [show [[dev] NAME]]\n"
+		"  stats   [show [SCOPE]]    every counter; SCOPE: ip, icmp, arp, route, drop, dev,\n"
+		"                            ctl...\n"
 		"  forward [show | on | off]\n"
 		"  log     [show | level error|warn|info|debug|trace]\n"
 		"  capture [show | start PATH|- [size MB] [dev NAME] [filter EXPR...] | stop]\n"
@@ -96,7 +97,8 @@ static int connect_to(const char *path, int *ret_fd)
 	return 0;
 }
 
-/* Read exactly n bytes, waiting at most REPLY_TIMEOUT_MS for each piece. 0, or 2 after a message. */
+/* Read exactly n bytes, waiting at most REPLY_TIMEOUT_MS for each piece.
+ * 0, or 2 after printing why not. */
 static int read_full(int fd, char *buf, size_t n, const char *path)
 {
 	size_t got = 0;

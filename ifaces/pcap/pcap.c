@@ -135,7 +135,7 @@ static int pc_create(struct vh_stack *st, struct vh_spec *spec, struct vh_dev **
 
 const struct vh_driver vh_driver_pcap = {
 	.kind = "pcap",
-	.prefix = "pcap",
-	.about = "a Linux interface through libpcap (key: ifname=)",
+	.prefix = NULL,
+	.about = "a Linux interface through libpcap (type= only; key: ifname=)",
 	.create = pc_create,
 };

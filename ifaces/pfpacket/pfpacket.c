@@ -154,7 +154,7 @@ static int pf_create(struct vh_stack *st, struct vh_spec *spec, struct vh_dev **
 
 const struct vh_driver vh_driver_pfpacket = {
 	.kind = "packet",
-	.prefix = "eth",
-	.about = "a Linux interface through a raw PF_PACKET socket (key: ifname=)",
+	.prefix = NULL,
+	.about = "a Linux interface through a raw PF_PACKET socket (type= only; key: ifname=)",
 	.create = pf_create,
 };

@@ -100,7 +100,7 @@ check "neigh add with a broadcast MAC: usage error (exit 2)" \
 
 # --- stats: every counter ------------------------------------------------------------------------
 check "stats --json: valid, every scope" \
-	test "$(vc -j stats | jq -r "[has(\"dev.$T\"), has(\"dev.null0\"), has(\"ip\"), has(\"icmp\"), has(\"arp\"), has(\"route\"), has(\"drop\"), has(\"pool\"), has(\"stack\"), has(\"log\")] | all")" = true
+	test "$(vc -j stats | jq -r "[has(\"dev.$T\"), has(\"dev.null0\"), has(\"ip\"), has(\"icmp\"), has(\"arp\"), has(\"route\"), has(\"drop\"), has(\"pool\"), has(\"stack\"), has(\"log\"), has(\"ctl\")] | all")" = true
 check "stats: echo requests counted" test "$(vc -j stats icmp | jq '.icmp.in_echos')" -ge 3
 check "stats: the no-route drops counted" test "$(vc -j stats drop | jq '.drop.ip_no_route')" -ge 1
 check "stats dev: only device scopes" \
@@ -146,6 +146,8 @@ r=$(printf 'link\nroute\nbogus\nforward\n' | raw)
 check "four pipelined requests: four replies in order" \
 	test "$(grep -cE '^(ok|error) [0-9]+$' <<<"$r")" -eq 4
 check "vhost answers after hostile clients" grep -q "$T" <<<"$(vc link)"
+check "hostile clients counted: too long, refused, hung up mid-request" \
+	test "$(vc -j stats ctl | jq '.ctl.too_long >= 1 and .ctl.refused >= 3 and .ctl.hangup_midrequest >= 1')" = true
 
 # 100 clients at once: each is answered, or told "busy" if past the bound; none hangs.
 for i in $(seq 100); do
@@ -174,6 +176,8 @@ check "40 idle clients: a newcomer is told busy (exit 1)" \
 	bash -c "'$VHCTL' -s '$S' link 2>&1 | grep -q busy"
 sleep 11
 check "idle clients dropped after 10 s: answered again" grep -q "$T" <<<"$(vc link)"
+check "idle and busy clients counted" \
+	test "$(vc -j stats ctl | jq '.ctl.idle_dropped >= 32 and .ctl.busy >= 8')" = true
 check "vhost still answers ping" ip netns exec "$A" ping -c 3 -i 0.2 -W 1 -q 192.0.2.2
 check "vhost is still running" kill -0 "$VHPID"
 

@@ -50,6 +50,10 @@ static void test_parse_ok(void)
 	CHECK_EQ(parse("neigh add 192.0.2.9 lladdr 02:00:00:00:00:09 dev tap0", &q, &err), 0);
 	CHECK_EQ(q.mac[5], 9);
 	CHECK_EQ(parse("neigh del 192.0.2.9", &q, &err), 0);
+	CHECK_EQ(parse("addr dev tap0", &q, &err), 0);
+	CHECK(!strcmp(q.dev, "tap0"));
+	CHECK_EQ(parse("link dev tap0", &q, &err), 0);
+	CHECK(!strcmp(q.dev, "tap0"));
 	CHECK_EQ(parse("link tap0", &q, &err), 0);
 	CHECK(!strcmp(q.dev, "tap0"));
 	CHECK_EQ(parse("stats ip", &q, &err), 0);
@@ -96,6 +100,7 @@ static void test_parse_errors(void)
 	expect_err("-x route", EINVAL, "unknown request flag");
 	expect_err("frobnicate", EINVAL, "unknown command 'frobnicate'");
 	expect_err("route bogus", EINVAL, "unknown action 'bogus'");
+	expect_err("addr bogus", EINVAL, "unknown action 'bogus' (use show, add, del)");
 	expect_err("route add", EINVAL, "missing PREFIX/N");
 	expect_err("route add 198.51.100.0/24", EINVAL, "needs via GATEWAY or dev NAME");
 	expect_err("route add 198.51.100.1/24 via 192.0.2.1", EINVAL, "host bits");
@@ -107,6 +112,7 @@ static void test_parse_errors(void)
 	expect_err("route add 198.51.100.0/24 via 192.0.2.1 metric 4294967296", EINVAL, "metric");
 	expect_err("route add 198.51.100.0/24 via 192.0.2.1 color red", EINVAL, "unexpected 'color'");
 	expect_err("route show extra", EINVAL, "unexpected 'extra'");
+	expect_err("link tap0 dev tap1", EINVAL, "'dev' given twice");
 	expect_err("addr add 192.0.2.7/24", EINVAL, "missing dev");
 	expect_err("addr add 192.0.2.7 dev x", EINVAL, "not ADDRESS/LEN");
 	expect_err("addr add 192.0.2.7/24 dev aaaaaaaaaaaaaaaaaaaaaaaa", EINVAL, "longer than 15");
@@ -155,7 +161,11 @@ static int fake_poll(struct vh_dev *dev, unsigned budget)
 	return 0;
 }
 
-static const struct vh_dev_ops fake_ops = {.kind = "fake", .transmit = fake_xmit, .poll = fake_poll};
+static const struct vh_dev_ops fake_ops = {
+	.kind = "fake",
+	.transmit = fake_xmit,
+	.poll = fake_poll,
+};
 
 static struct vh_stack *new_stack(void)
 {
@@ -405,10 +415,17 @@ static void test_server(void)
 	CHECK_EQ(sb.st_mode & 0777, 0600);
 	CHECK(S_ISSOCK(sb.st_mode));
 
+	/* One per stack. */
+	CHECK_EQ(ctl_start(st, path, &srv2, &err), -EALREADY);
+	CHECK(srv2 == NULL);
+
 	/* A live one is refused and left alone. */
-	CHECK_EQ(ctl_start(st, path, &srv2, &err), -EADDRINUSE);
+	struct vh_stack *st2 = new_stack();
+	CHECK_EQ(ctl_start(st2, path, &srv2, &err), -EADDRINUSE);
 	CHECK(strstr(err.msg, "another vhost") != NULL);
 	CHECK(srv2 == NULL);
+	CHECK(st2->ctl == NULL);
+	vh_stack_free(st2);
 
 	/* Two requests on one connection, answered in order; the reply is framed. */
 	CHECK_EQ(ask(path, "forward on\nforward\n", reply, sizeof(reply)), 0);
@@ -425,8 +442,21 @@ static void test_server(void)
 	free(big);
 	CHECK_EQ(ask(path, "link\n", reply, sizeof(reply)), 0);
 	CHECK(strstr(reply, "eth0") != NULL);
+	CHECK_EQ(ask(path, "route add 198.51", reply, sizeof(reply)), 0);
+	CHECK_EQ(reply[0], 0);
+
+	/* What the socket saw is counted among the stack's counters: six connections
+	 * and the second stack's liveness probe; the request asking is not counted yet. */
+	CHECK_EQ(ask(path, "stats ctl\n", reply, sizeof(reply)), 0);
+	CHECK(strstr(reply, "ctl    accepted           7\n") != NULL);
+	CHECK(strstr(reply, "ctl    requests           5\n") != NULL);
+	CHECK(strstr(reply, "ctl    refused            2\n") != NULL);
+	CHECK(strstr(reply, "ctl    too_long           1\n") != NULL);
+	CHECK(strstr(reply, "ctl    hangup_midrequest  1\n") != NULL);
+	CHECK(strstr(reply, "ctl    busy               0\n") != NULL);
 
 	ctl_stop(srv);
+	CHECK(st->ctl == NULL);
 	CHECK_EQ(stat(path, &sb), -1);
 	CHECK_EQ(errno, ENOENT);
 	rmdir(dir);
