@@ -1,6 +1,7 @@
 /* counters.c: drop reason names, and every counter of a stack for vhctl. */
 #include <stdio.h>
 
+#include "capture_dev.h"
 #include "control.h"
 #include "counters.h"
 #include "stack.h"
@@ -45,6 +46,7 @@ void vh_stack_counters(struct vh_stack *st, vh_counter_fn fn, void *arg)
 	fn(arg, "pool", "big_avail", st->bigpool.avail);
 	fn(arg, "pool", "big_fails", st->bigpool.fails);
 	fn(arg, "log", "suppressed", st->log.rl_suppressed);
+	vh_capture_counters(st, fn, arg);
 
 	const struct arp_stats *a = &st->arp.stats;
 	C("arp", a, rx_requests);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "arp.h"
+#include "capture_dev.h"
 #include "ether.h"
 #include "icmp.h"
 #include "ifaces/registry.h"
@@ -122,6 +123,8 @@ void vh_stack_free(struct vh_stack *st)
 	if (!st)
 		return;
 	vh_stack_stop(st);
+	/* After the worker, so the last ISBs carry the NICs' final counts. */
+	vh_capture_free(st);
 	tcp_fini(st);
 	sock_fini(st);
 	udp_fini(st);

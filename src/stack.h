@@ -30,7 +30,7 @@
 #define VH_POLL_BUDGET 64    /* frames read from one NIC per round, for fairness */
 
 struct vh_call;
-struct capture;
+struct vh_capture;
 struct ctl_server;
 
 struct vh_stack {
@@ -60,6 +60,7 @@ struct vh_stack {
 	/* Capture decorator: every frame in and out, when set. */
 	void (*capture_fn)(void *arg, struct vh_dev *dev, int outbound, const struct vh_pkt *pkt);
 	void *capture_arg;
+	struct vh_capture *capture; /* capture_dev.c: running, or stopped and kept for status */
 
 	struct ctl_server *ctl;   /* the control socket serving this stack, if any */
 
