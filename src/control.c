@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "arp.h"
+#include "capture_dev.h"
 #include "control.h"
 #include "ipv4.h"
 #include "routing/route.h"
@@ -33,6 +34,10 @@ enum {
 	CTL_A_LLADDR = 1u << 6, /* a unicast MAC */
 	CTL_A_SCOPE = 1u << 7,  /* a counter scope: ip, arp, dev.tap0... */
 	CTL_A_LEVEL = 1u << 8,  /* a log level */
+	CTL_A_PATH = 1u << 9,   /* a file name, "-" or a FIFO */
+	CTL_A_SIZE = 1u << 10,  /* MB, 1..1000000 */
+	CTL_A_FILTER = 1u << 11, /* a libpcap expression: every word to the end of the line */
+	CTL_A_LAST = CTL_A_FILTER,
 };
 
 #define CTL_KW_MAX 3
@@ -533,6 +538,62 @@ static int log_level(struct ctl_ctx *x)
 	return 0;
 }
 
+/* "capture": the pcapng capture (capture_dev.h). The state is what a user
+ * asks first: running, waiting for a FIFO's reader, failed (the reader is
+ * gone; frames are counted as dropped), stopping, stopped, off. */
+static int cap_show(struct ctl_ctx *x)
+{
+	static const char *const cols[] = {"state", "path", "written", "filtered", "dropped",
+					   "bytes", "files", "error", NULL};
+	struct vh_capture_status cs;
+	const struct capture_stats *s = &cs.stats;
+	const char *state;
+
+	table_cols(x->t, 0x7cu, cols);
+	if (vh_capture_status(x->st, &cs) < 0) {
+		memset(&cs, 0, sizeof(cs));
+		state = "off";
+	} else if (s->running) {
+		state = s->sink_error ? "failed" : s->sink_open ? "running" : "waiting";
+	} else {
+		state = s->done ? "stopped" : "stopping";
+	}
+	cell(x->t, "%s", state);
+	cell(x->t, "%s", cs.path);
+	cell(x->t, "%llu", (unsigned long long)s->written);
+	cell(x->t, "%llu", (unsigned long long)s->filtered);
+	cell(x->t, "%llu", (unsigned long long)s->dropped);
+	cell(x->t, "%llu", (unsigned long long)s->bytes);
+	cell(x->t, "%u", s->files);
+	cell(x->t, "%s", s->sink_error ? strerror(-s->sink_error) : "");
+	return 0;
+}
+
+static int cap_start(struct ctl_ctx *x)
+{
+	const char *ifaces[1] = {x->dev ? x->dev->name : NULL};
+	struct vh_capture_opts o = {
+		.path = x->req->path,
+		.rotate_bytes = x->req->size_mb * 1000000u, /* as vhost --capture-size */
+		.filter = x->req->have & CTL_A_FILTER ? x->req->filter : NULL,
+		.ifaces = ifaces,
+		.nifaces = x->dev ? 1 : 0,
+	};
+
+	return vh_capture_start(x->st, &o, x->err);
+}
+
+static int cap_stop(struct ctl_ctx *x)
+{
+	struct vh_capture_status cs;
+
+	if (vh_capture_status(x->st, &cs) < 0 || !cs.stats.running)
+		return vh_err_set(x->err, ENOENT, "no capture is running");
+	/* On the worker: returns at once, the writer finishes on its own. */
+	vh_capture_stop(x->st);
+	return 0;
+}
+
 static int help(struct ctl_ctx *x);
 
 /* The commands. The first row of each object is its default verb. */
@@ -561,6 +622,11 @@ static const struct ctl_cmd commands[] = {
 	{"log", "show", "", {0}, {{0}}, 0, 0, log_show},
 	{"log", "level", "error|warn|info|debug|trace", {CTL_A_LEVEL}, {{0}}, CTL_A_LEVEL, 0,
 	 log_level},
+	{"capture", "show", "", {0}, {{0}}, 0, 0, cap_show},
+	{"capture", "start", "PATH|- [size MB] [dev NAME] [filter EXPR...]", {CTL_A_PATH},
+	 {{"size", CTL_A_SIZE}, {"dev", CTL_A_DEV}, {"filter", CTL_A_FILTER}}, CTL_A_PATH, 0,
+	 cap_start},
+	{"capture", "stop", "", {0}, {{0}}, 0, 0, cap_stop},
 	{"help", "show", "", {0}, {{0}}, 0, 0, help},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -673,6 +739,23 @@ static int parse_value(unsigned kind, const char *w, struct ctl_req *q, struct v
 			return vh_err_set(err, EINVAL,
 					  "log level '%s': use error, warn, info, debug or trace", w);
 		break;
+	case CTL_A_PATH:
+		if (strlen(w) >= sizeof(q->path))
+			return vh_err_set(err, EINVAL, "path '%.20s...' is longer than %zu", w,
+					  sizeof(q->path) - 1);
+		snprintf(q->path, sizeof(q->path), "%s", w);
+		break;
+	case CTL_A_SIZE:
+		if (vh_parse_u64(w, 1, 1000000, &v) < 0)
+			return vh_err_set(err, EINVAL, "size '%s' is not 1-1000000 (MB)", w);
+		q->size_mb = v;
+		break;
+	case CTL_A_FILTER:
+		/* The words were joined by parse_args(); libpcap checks the rest. */
+		if (strlen(w) >= sizeof(q->filter))
+			return vh_err_set(err, EINVAL, "filter longer than %zu", sizeof(q->filter) - 1);
+		snprintf(q->filter, sizeof(q->filter), "%s", w);
+		break;
 	default:
 		assert(0 && "argument kind without a parser");
 		return -EINVAL;
@@ -687,7 +770,8 @@ static const char *kind_name(const struct ctl_cmd *c, unsigned kind)
 		if (c->kw[k].kind == kind)
 			return c->kw[k].word;
 	return kind == CTL_A_PREFIX ? "PREFIX/N" : kind == CTL_A_CIDR ? "A.B.C.D/N"
-		 : kind == CTL_A_ADDR ? "A.B.C.D" : kind == CTL_A_LEVEL ? "LEVEL" : "an argument";
+		 : kind == CTL_A_ADDR ? "A.B.C.D" : kind == CTL_A_LEVEL ? "LEVEL"
+		 : kind == CTL_A_PATH ? "PATH" : "an argument";
 }
 
 static int keyword(const struct ctl_cmd *c, const char *w)
@@ -723,12 +807,20 @@ static int parse_args(const struct ctl_cmd *c, char **w, unsigned n, struct ctl_
 			return vh_err_set(err, EINVAL, "%s: '%s' given twice", pre, w[i]);
 		if (i + 1 == n)
 			return vh_err_set(err, EINVAL, "%s: '%s' needs a value", pre, w[i]);
+		/* A filter is the rest of the line, put back together (split()
+		 * cut it at blanks, which libpcap does not care about). */
+		if (c->kw[k].kind == CTL_A_FILTER) {
+			for (char *p = w[i + 1]; p < w[n - 1]; p++)
+				if (!*p)
+					*p = ' ';
+			n = i + 2;
+		}
 		r = parse_value(c->kw[k].kind, w[i + 1], q, err);
 		if (r < 0)
 			goto named;
 		i += 2;
 	}
-	for (unsigned b = 1; b <= CTL_A_LEVEL; b <<= 1)
+	for (unsigned b = 1; b <= CTL_A_LAST; b <<= 1)
 		if ((c->required & b) && !(q->have & b))
 			return vh_err_set(err, EINVAL, "%s: missing %s (arguments: %s)", pre,
 					  kind_name(c, b), c->syntax);

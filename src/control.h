@@ -26,6 +26,8 @@
 #define CTL_CLIENTS_MAX 32   /* clients served at once; more are told "busy" and closed */
 #define CTL_IDLE_MS 10000    /* a client that neither sends nor reads this long is dropped */
 #define CTL_SCOPE_MAX 32
+#define CTL_PATH_MAX 256
+#define CTL_FILTER_MAX 1024
 
 struct ctl_cmd;
 struct ctl_server;
@@ -44,6 +46,9 @@ struct ctl_req {
 	uint8_t mac[VH_ETH_ALEN];    /* CTL_A_LLADDR */
 	char scope[CTL_SCOPE_MAX];   /* CTL_A_SCOPE */
 	enum vh_log_level level;     /* CTL_A_LEVEL */
+	char path[CTL_PATH_MAX];     /* CTL_A_PATH */
+	uint64_t size_mb;            /* CTL_A_SIZE */
+	char filter[CTL_FILTER_MAX]; /* CTL_A_FILTER: the rest of the line */
 };
 
 /* A reply's payload before rendering: named columns and rows of text cells.

@@ -1,6 +1,7 @@
 /* counters.c: drop reason names, and every counter of a stack for vhctl. */
 #include <stdio.h>
 
+#include "capture_dev.h"
 #include "control.h"
 #include "counters.h"
 #include "stack.h"
@@ -47,6 +48,7 @@ void vh_stack_counters(struct vh_stack *st, vh_counter_fn fn, void *arg)
 	fn(arg, "pool", "big_avail", st->bigpool.avail);
 	fn(arg, "pool", "big_fails", st->bigpool.fails);
 	fn(arg, "log", "suppressed", st->log.rl_suppressed);
+	vh_capture_counters(st, fn, arg);
 
 	const struct arp_stats *a = &st->arp.stats;
 	C("arp", a, rx_requests);
@@ -97,6 +99,43 @@ void vh_stack_counters(struct vh_stack *st, vh_counter_fn fn, void *arg)
 	fn(arg, "route", "count", st->rt.count);
 	fn(arg, "route", "lookups", st->rt.lookups);
 	fn(arg, "route", "misses", st->rt.misses);
+
+	const struct udp_stats *u = &st->udp.stats;
+	C("udp", u, in_datagrams);
+	C("udp", u, no_ports);
+	C("udp", u, in_errors);
+	C("udp", u, rcvbuf_errors);
+	C("udp", u, out_datagrams);
+	C("udp", u, out_errors);
+
+	const struct tcp_stats *t = &st->tcp.stats;
+	C("tcp", t, active_opens);
+	C("tcp", t, passive_opens);
+	C("tcp", t, attempt_fails);
+	C("tcp", t, estab_resets);
+	C("tcp", t, curr_estab);
+	C("tcp", t, in_segs);
+	C("tcp", t, out_segs);
+	C("tcp", t, retrans_segs);
+	C("tcp", t, in_errs);
+	C("tcp", t, out_rsts);
+	C("tcp", t, fast_retrans);
+	C("tcp", t, rto_timeouts);
+	C("tcp", t, sack_retrans);
+	C("tcp", t, dup_acks);
+	C("tcp", t, ooo_segs);
+	C("tcp", t, ooo_dropped);
+	C("tcp", t, challenge_acks);
+	C("tcp", t, paws_drops);
+	C("tcp", t, synq_evictions);
+	C("tcp", t, acceptq_drops);
+	C("tcp", t, tw_recycled);
+	C("tcp", t, persist_probes);
+	C("tcp", t, keepalive_probes);
+	C("tcp", t, delayed_acks);
+	C("tcp", t, conns_freed);
+	fn(arg, "tcp", "conns", st->tcp.count);
+	fn(arg, "sock", "open", st->sock.used);
 	if (st->ctl)
 		ctl_counters(st->ctl, fn, arg);
 }

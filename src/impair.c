@@ -84,6 +84,17 @@ static void corrupt(struct impair *im, struct vh_pkt *pkt)
 	}
 }
 
+static void hold_fire(struct vh_stack *st, struct vh_timer *t)
+{
+	struct impair_dir *d = t->arg;
+	struct vh_pkt *h = d->held;
+
+	(void)st;
+	d->held = NULL;
+	if (h)
+		send_timed(d->dev->impair, d, h);
+}
+
 static void impair(struct impair *im, struct impair_dir *d, struct vh_pkt *pkt)
 {
 	struct vh_stack *st = d->dev->stack;
@@ -103,12 +114,14 @@ static void impair(struct impair *im, struct impair_dir *d, struct vh_pkt *pkt)
 		im->stats.reordered++;
 		d->held = pkt;
 		pkt = NULL;
+		vh_timer_arm(st, &d->hold_timer, IMPAIR_HOLD_MAX_NS);
 	}
 	if (pkt) {
 		send_timed(im, d, pkt);
 		if (d->held) {
 			struct vh_pkt *h = d->held;
 			d->held = NULL;
+			vh_timer_cancel(st, &d->hold_timer);
 			send_timed(im, d, h);
 		}
 	}
@@ -133,6 +146,7 @@ static void dir_init(struct impair_dir *d, struct vh_dev *dev, int outbound)
 	d->dev = dev;
 	d->outbound = outbound;
 	vh_timer_init(&d->timer, line_fire, d);
+	vh_timer_init(&d->hold_timer, hold_fire, d);
 }
 
 int impair_from_spec(struct vh_dev *dev, struct vh_spec *spec, struct impair **ret,

@@ -14,6 +14,9 @@
 #include "timer.h"
 
 #define IMPAIR_QUEUE_MAX 1024
+/* A frame held back for reordering leaves after the next one, or after this
+ * long if no next one comes (else the last frame of a burst waits forever). */
+#define IMPAIR_HOLD_MAX_NS (2 * 1000000ull)
 
 struct vh_dev;
 struct vh_spec;
@@ -28,6 +31,7 @@ struct impair_dir {
 	struct vh_pkt *held;      /* a frame held back to be sent after the next one */
 	uint64_t last_release;
 	struct vh_timer timer;
+	struct vh_timer hold_timer; /* releases `held` when no frame follows it */
 	struct vh_dev *dev;
 	int outbound;
 };

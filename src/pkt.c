@@ -64,10 +64,11 @@ struct vh_pkt *vh_pkt_alloc(struct vh_stack *st, uint32_t len)
 {
 	struct vh_pkt *k = NULL;
 
-	if (len + VH_PKT_HEADROOM <= st->pool.room)
+	/* Compared as room - headroom, so a huge len cannot wrap around to "fits". */
+	if (len <= st->pool.room - VH_PKT_HEADROOM)
 		k = pool_get(&st->pool);
 	/* Large requests, or small ones when the small pool ran dry, try the big pool. */
-	if (!k && len + VH_PKT_HEADROOM <= st->bigpool.room)
+	if (!k && len <= st->bigpool.room - VH_PKT_HEADROOM)
 		k = pool_get(&st->bigpool);
 	if (!k)
 		return NULL;

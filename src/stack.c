@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "arp.h"
+#include "capture_dev.h"
 #include "ether.h"
 #include "icmp.h"
 #include "ifaces/registry.h"
@@ -95,6 +96,17 @@ int vh_stack_new(const struct vh_stack_config *cfg, struct vh_stack **ret)
 	ipv4_init(st);
 	icmp_init(st);
 	fwd_init(st);
+	udp_init(st);
+	tcp_init(st);
+	if (!st->tcp.hash || sock_init(st) < 0) {
+		/* Nothing runs yet: undo in reverse. */
+		tcp_fini(st);
+		ipv4_fini(st);
+		arp_fini(st);
+		rt_fini(st);
+		r = -ENOMEM;
+		goto fail;
+	}
 	*ret = st;
 	return 0;
 fail:
@@ -111,6 +123,11 @@ void vh_stack_free(struct vh_stack *st)
 	if (!st)
 		return;
 	vh_stack_stop(st);
+	/* After the worker, so the last ISBs carry the NICs' final counts. */
+	vh_capture_free(st);
+	tcp_fini(st);
+	sock_fini(st);
+	udp_fini(st);
 	ipv4_fini(st);
 	arp_fini(st);
 	/* Impairment delay lines hold timers inside devices: cancel before freeing them. */
@@ -118,6 +135,8 @@ void vh_stack_free(struct vh_stack *st)
 		if (d->impair) {
 			vh_timer_cancel(st, &d->impair->in.timer);
 			vh_timer_cancel(st, &d->impair->out.timer);
+			vh_timer_cancel(st, &d->impair->in.hold_timer);
+			vh_timer_cancel(st, &d->impair->out.hold_timer);
 		}
 	vh_dev_close_all(st);
 	rt_fini(st);

@@ -19,7 +19,10 @@
 #include "log.h"
 #include "pkt.h"
 #include "routing/route.h"
+#include "sock.h"
+#include "tcp/tcp.h"
 #include "timer.h"
+#include "udp.h"
 #include "vh.h"
 
 #define VH_INQ_MAX 1024      /* frames queued to the worker from other threads */
@@ -27,7 +30,7 @@
 #define VH_POLL_BUDGET 64    /* frames read from one NIC per round, for fairness */
 
 struct vh_call;
-struct capture;
+struct vh_capture;
 struct ctl_server;
 
 struct vh_stack {
@@ -47,6 +50,9 @@ struct vh_stack {
 	struct ipv4_state ip;
 	struct icmp_state icmp;
 	struct rt_table rt;
+	struct udp_state udp;
+	struct tcp_state tcp;
+	struct sock_state sock;
 
 	struct vh_pktq backlog;   /* worker-only: IPv4 packets to ourselves */
 	uint64_t drops[VH_DROP__MAX];
@@ -54,6 +60,7 @@ struct vh_stack {
 	/* Capture decorator: every frame in and out, when set. */
 	void (*capture_fn)(void *arg, struct vh_dev *dev, int outbound, const struct vh_pkt *pkt);
 	void *capture_arg;
+	struct vh_capture *capture; /* capture_dev.c: running, or stopped and kept for status */
 
 	struct ctl_server *ctl;   /* the control socket serving this stack, if any */
 

@@ -41,6 +41,8 @@ static void usage(FILE *f)
 		"                            ctl...\n"
 		"  forward [show | on | off]\n"
 		"  log     [show | level error|warn|info|debug|trace]\n"
+		"  capture [show | start PATH|- [size MB] [dev NAME] [filter EXPR...] | stop]\n"
+		"                            pcapng for Wireshark; the filter comes last\n"
 		"  help                      the commands this vhost knows\n"
 		"\n"
 		"Options:\n"
@@ -229,10 +231,13 @@ int main(int argc, char **argv)
 		len = (size_t)snprintf(line, sizeof(line), "-j");
 	for (int i = optind; i < argc; i++) {
 		size_t wl = strlen(argv[i]);
+		/* After "filter", the words are one libpcap expression: blanks
+		 * there change nothing, and a quoted filter is the natural way. */
+		bool filter = i > optind && !strcmp(argv[i - 1], "filter");
 		if (len + wl + 2 > CTL_REQ_MAX)
 			return fail("command longer than %d bytes", CTL_REQ_MAX);
 		/* A blank inside an argument would silently become two words. */
-		if (!wl || strpbrk(argv[i], " \t\n"))
+		if (!wl || strpbrk(argv[i], filter ? "\n" : " \t\n"))
 			return fail("argument '%s' is empty or has blanks", argv[i]);
 		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s", len ? " " : "",
 					argv[i]);

@@ -14,9 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture_dev.h"
 #include "control.h"
 #include "dev.h"
 #include "ifaces/registry.h"
+#include "services.h"
 #include "spec.h"
 #include "stack.h"
 #include "vh.h"
@@ -29,8 +31,12 @@ struct options {
 	const char *routes[MAX_LIST];
 	unsigned nroutes;
 	const char *gateway;
+	const char *services[MAX_LIST];
+	unsigned nservices;
 	const char *control; /* NULL: the default path; "none": no control socket */
 	bool forward;
+	struct vh_capture_opts capture;
+	const char *capture_ifaces[MAX_LIST];
 	int verbosity;
 	int log_level; /* -1: from -v/-q */
 };
@@ -59,6 +65,18 @@ static void usage(FILE *f)
 		"  --route P/N,via=A[,dev=NAME][,metric=M]\n"
 		"                      a static route; repeatable\n"
 		"  --gateway A         the default route's next hop\n"
+		"\nServices (on every address of this host):\n"
+		"  --service NAME[:PORT][,root=DIR]\n"
+		"                      echo (7), discard (9), chargen (19) or http (80, needs\n"
+		"                      root=DIR: static files); repeatable\n"
+		"\nCapture (pcapng, for Wireshark):\n"
+		"  --capture PATH|-    write what crosses the NICs to PATH (a file or FIFO)\n"
+		"                      or to standard output: vhost ... --capture - | wireshark -k -i -\n"
+		"  --capture-size MB   start a new file every MB million bytes (PATH, PATH.1...)\n"
+		"  --capture-filter EXPR\n"
+		"                      only frames that match EXPR (libpcap syntax, as tcpdump)\n"
+		"  --capture-iface NAME\n"
+		"                      only this NIC; repeatable (default: every NIC)\n"
 		"\nControl:\n"
 		"  --control PATH      the control socket for vhctl; 'none': no socket\n"
 		"                      (default /run/vhost/vhost.sock for root,\n"
@@ -119,7 +137,18 @@ static void setup_log_end(struct setup_log *l, bool print)
 	l->n = l->lost = 0;
 }
 
-enum { OPT_LOG_LEVEL = 256, OPT_FORWARD, OPT_ROUTE, OPT_GATEWAY, OPT_CONTROL };
+enum {
+	OPT_LOG_LEVEL = 256,
+	OPT_FORWARD,
+	OPT_ROUTE,
+	OPT_GATEWAY,
+	OPT_CONTROL,
+	OPT_CAPTURE,
+	OPT_CAPTURE_SIZE,
+	OPT_CAPTURE_FILTER,
+	OPT_CAPTURE_IFACE,
+	OPT_SERVICE,
+};
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -128,6 +157,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"forward", no_argument, NULL, OPT_FORWARD},
 		{"route", required_argument, NULL, OPT_ROUTE},
 		{"gateway", required_argument, NULL, OPT_GATEWAY},
+		{"service", required_argument, NULL, OPT_SERVICE},
+		{"capture", required_argument, NULL, OPT_CAPTURE},
+		{"capture-size", required_argument, NULL, OPT_CAPTURE_SIZE},
+		{"capture-filter", required_argument, NULL, OPT_CAPTURE_FILTER},
+		{"capture-iface", required_argument, NULL, OPT_CAPTURE_IFACE},
 		{"control", required_argument, NULL, OPT_CONTROL},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -138,6 +172,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	};
 	int c;
 	bool ok;
+	uint64_t mb;
 
 	memset(o, 0, sizeof(*o));
 	o->log_level = -1;
@@ -159,6 +194,29 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_GATEWAY:
 			o->gateway = optarg;
+			break;
+		case OPT_SERVICE:
+			if (o->nservices == MAX_LIST)
+				return fail("too many --service options (at most %d)", MAX_LIST);
+			o->services[o->nservices++] = optarg;
+			break;
+		case OPT_CAPTURE:
+			o->capture.path = optarg;
+			break;
+		case OPT_CAPTURE_SIZE:
+			/* Millions of bytes, as tcpdump -C. */
+			if (vh_parse_u64(optarg, 1, 1000000, &mb) < 0)
+				return fail("--capture-size %s: give a size in MB, 1 to 1000000",
+					    optarg);
+			o->capture.rotate_bytes = mb * 1000000u;
+			break;
+		case OPT_CAPTURE_FILTER:
+			o->capture.filter = optarg;
+			break;
+		case OPT_CAPTURE_IFACE:
+			if (o->capture.nifaces == MAX_LIST)
+				return fail("too many --capture-iface options (at most %d)", MAX_LIST);
+			o->capture_ifaces[o->capture.nifaces++] = optarg;
 			break;
 		case OPT_CONTROL:
 			if (!optarg[0])
@@ -192,6 +250,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return fail("unexpected argument '%s' (see vhost --help)", argv[optind]);
 	if (!o->nifaces)
 		return fail("no NIC given: add --iface NAME,addr=A.B.C.D/N (see vhost --help)");
+	if (!o->capture.path && (o->capture.rotate_bytes || o->capture.filter ||
+				 o->capture.nifaces))
+		return fail("--capture-size, --capture-filter and --capture-iface need --capture PATH");
+	o->capture.ifaces = o->capture_ifaces;
 	return 0;
 }
 
@@ -274,6 +336,7 @@ int main(int argc, char **argv)
 	struct vh_stack_config cfg;
 	struct vh_stack *st;
 	struct ctl_server *ctl = NULL;
+	struct services *svs = NULL;
 	struct vh_err err = {{0}};
 	struct setup_log setup = {0};
 	sigset_t sigs;
@@ -301,6 +364,13 @@ int main(int argc, char **argv)
 						 : (o.verbosity == 1 ? VH_LOG_DEBUG : VH_LOG_INFO);
 	cfg.log_sink = setup_sink;
 	cfg.log_arg = &setup;
+	for (unsigned i = 0; i < o.nservices; i++) {
+		r = services_add(&svs, o.services[i], &err);
+		if (r < 0) {
+			services_free(svs);
+			return fail("%s", err.msg[0] ? err.msg : strerror(-r));
+		}
+	}
 	r = vh_stack_new(&cfg, &st);
 	if (r < 0)
 		return fail("cannot create the stack: %s", strerror(-r));
@@ -328,6 +398,12 @@ int main(int argc, char **argv)
 	}
 	if (o.forward)
 		vh_stack_set_forwarding(st, true);
+	/* Before the worker starts, so the capture sees its first frame. */
+	if (o.capture.path) {
+		r = vh_capture_start(st, &o.capture, &err);
+		if (r < 0)
+			goto fail_stack;
+	}
 
 	setup_log_end(&setup, true);
 	vh_stack_set_log_sink(st, NULL, NULL);
@@ -339,6 +415,9 @@ int main(int argc, char **argv)
 	r = start_control(st, o.control, &ctl, &err);
 	if (r < 0)
 		goto fail_stack;
+	r = services_start(svs, st, &err);
+	if (r < 0)
+		goto fail_stack;
 	do {
 		sig = 0;
 		if (sigwait(&sigs, &sig) != 0)
@@ -346,11 +425,17 @@ int main(int argc, char **argv)
 	} while (sig == SIGHUP); /* reserved for reopening logs; keep running */
 	/* The control thread calls into the worker: it goes first. */
 	ctl_stop(ctl);
+	/* Services call into the worker too: they stop before it does. */
+	services_free(svs);
 	vh_stack_stop(st);
+	/* After the worker: the last ISBs get the NICs' final counts. */
+	vh_capture_stop(st);
 	vh_stack_free(st);
 	return 0;
 
 fail_stack:
+	ctl_stop(ctl);
+	services_free(svs);
 	vh_stack_free(st);
 	setup_log_end(&setup, false);
 	return fail("%s", err.msg[0] ? err.msg : strerror(-r));

@@ -5,7 +5,8 @@
  * command, a prefix length of at most 32, NUL-terminated names. Whatever it
  * accepts is then run against a fresh stack with one NIC and rendered both
  * ways, so the commands and the renderer see every request the parser lets
- * through; the reply must always be framed. */
+ * through; the reply must always be framed. A request that names a file
+ * (capture start) is only parsed: the fuzzer must not write files. */
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,7 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(req.plen <= 32);
 		assert(memchr(req.dev, 0, sizeof(req.dev)) != NULL);
 		assert(memchr(req.scope, 0, sizeof(req.scope)) != NULL);
-		run((const char *)data, size);
+		assert(memchr(req.path, 0, sizeof(req.path)) != NULL);
+		assert(memchr(req.filter, 0, sizeof(req.filter)) != NULL);
+		/* A request that names a file (capture start) is parsed, not
+		 * run: a fuzzer must not create or truncate files it invents. */
+		if (!req.path[0])
+			run((const char *)data, size);
 	} else {
 		/* A refusal always says why, on one line. */
 		assert(err.msg[0] != 0);

@@ -36,18 +36,6 @@ static void setup(void)
 	tn_clear(nic1);
 }
 
-static void check_buffers(void)
-{
-	unsigned held = st->arp.pending + st->ip.reasm.used + st->backlog.len;
-	unsigned avail = st->pool.avail + st->bigpool.avail;
-
-	if (avail + held != st->pool.total + st->bigpool.total) {
-		fprintf(stderr, "buffer leak: %u free + %u held != %u\n", avail, held,
-			st->pool.total + st->bigpool.total);
-		abort();
-	}
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!st)
@@ -59,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vh_stack_poll(st, 0); /* looped-back packets and due timers */
 	tn_clear(nic);
 	tn_clear(nic1);
-	check_buffers();
+	if (!tn_buffers_ok(st))
+		abort();
 	return 0;
 }

@@ -123,7 +123,7 @@ vc log level info
 # --- exit statuses and one-line errors ------------------------------------------------------------
 check "unknown command: exit 2" status 2 vc frobnicate
 check "unknown command: one line naming it" \
-	test "$(out vc frobnicate)" = "vhctl: unknown command 'frobnicate' (commands: addr, route, neigh, link, stats, forward, log, help)"
+	test "$(out vc frobnicate)" = "vhctl: unknown command 'frobnicate' (commands: addr, route, neigh, link, stats, forward, log, capture, help)"
 check "no command: exit 2" status 2 vc
 check "unknown option: exit 2" status 2 "$VHCTL" --bogus
 check "no such socket: exit 2, says so" \

@@ -283,6 +283,39 @@ static void test_aging(struct vh_stack *st, struct vh_dev *dev)
 	tn_clear(dev);
 }
 
+static void test_eviction(struct vh_stack *st, struct vh_dev *dev)
+{
+	char a[32];
+
+	/* Fill the cache with learned neighbours on a wide subnet, let them go stale,
+	 * and touch all but the first: a new neighbour takes the least recently used. */
+	CHECK_EQ(vh_iface_add(st, dev, tn_addr("10.0.0.2"), 16, NULL), 0);
+	tn_clear(dev);
+	for (unsigned i = 0; st->arp.count < ARP_CACHE_SIZE; i++) {
+		snprintf(a, sizeof(a), "10.0.%u.%u", 1 + i / 250, 1 + i % 250);
+		inject_arp(dev, ARP_OP_REQUEST, mac_x, a, zero, "10.0.0.2");
+	}
+	tn_clear(dev);
+	tn_advance(st, &clk, ARP_REACHABLE_NS + VH_SEC, 100 * VH_MS);
+	/* As if a packet had gone through each but the first (sending one would probe it). */
+	for (unsigned i = 0; i < ARP_CACHE_SIZE; i++)
+		if (st->arp.e[i].addr != tn_addr("10.0.1.1"))
+			st->arp.e[i].used = clk.now;
+	uint64_t ev = st->arp.stats.evicted;
+	CHECK_EQ(tn_send_ip(st, "10.0.99.1", 0, 20, false), 0);
+	CHECK_EQ(st->arp.stats.evicted, ev + 1);
+	CHECK_EQ(state_of(st, dev, "10.0.1.1"), ARP_FREE); /* the first, least recently used */
+	CHECK_EQ(state_of(st, dev, "10.0.1.2"), ARP_STALE);
+	CHECK_EQ(state_of(st, dev, "10.0.99.1"), ARP_INCOMPLETE);
+	CHECK_EQ(st->arp.count, ARP_CACHE_SIZE);
+	/* Forget them all. */
+	arp_flush_dev(st, dev);
+	CHECK_EQ(st->arp.count, 0);
+	CHECK_EQ(st->arp.pending, 0);
+	CHECK_EQ(vh_iface_del(st, dev, tn_addr("10.0.0.2")), 0);
+	tn_clear(dev);
+}
+
 static void test_cache_full(struct vh_stack *st, struct vh_dev *dev)
 {
 	char a[32];
@@ -309,6 +342,7 @@ int main(void)
 	test_conflict(st, dev);
 	test_pending(st, dev);
 	test_aging(st, dev);
+	test_eviction(st, dev);
 	test_cache_full(st, dev);
 	vh_stack_free(st);
 	return check_done();

@@ -63,6 +63,15 @@ static void test_parse_ok(void)
 	CHECK_EQ(parse("log level debug", &q, &err), 0);
 	CHECK_EQ(q.level, VH_LOG_DEBUG);
 	CHECK_EQ(parse("help", &q, &err), 0);
+	/* capture: a filter is the rest of the line, whatever the blanks. */
+	CHECK_EQ(parse("capture start /tmp/x.pcapng size 5 filter icmp  or\tarp", &q, &err), 0);
+	CHECK(!strcmp(q.path, "/tmp/x.pcapng"));
+	CHECK_EQ(q.size_mb, 5);
+	CHECK(!strcmp(q.filter, "icmp  or arp"));
+	CHECK_EQ(parse("capture start - dev tap0", &q, &err), 0);
+	CHECK(!strcmp(q.path, "-") && !strcmp(q.dev, "tap0"));
+	CHECK_EQ(parse("capture", &q, &err), 0);
+	CHECK_EQ(parse("capture stop", &q, &err), 0);
 }
 
 /* Each refusal is -errno with one line naming the cause; *ret stays as it was. */
@@ -111,6 +120,10 @@ static void test_parse_errors(void)
 	expect_err("neigh add 192.0.2.9 lladdr ff:ff:ff:ff:ff:ff dev tap0", EINVAL, "unicast MAC");
 	expect_err("neigh add 192.0.2.9 lladdr zz dev tap0", EINVAL, "unicast MAC");
 	expect_err("log level loud", EINVAL, "log level 'loud'");
+	expect_err("capture start", EINVAL, "missing PATH");
+	expect_err("capture start /tmp/x size 0", EINVAL, "size '0' is not 1-1000000");
+	expect_err("capture start /tmp/x filter", EINVAL, "'filter' needs a value");
+	expect_err("capture stop now", EINVAL, "unexpected 'now'");
 	expect_err("stats aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", EINVAL, "too long");
 	expect_err("a b c d e f g h i j k l m n o p q", E2BIG, "more than 16 words");
 
@@ -299,6 +312,25 @@ static void test_commands(void)
 	CHECK_EQ(st->log.level, VH_LOG_WARN);
 	run_ok(st, "log", "warn");
 	run_ok(st, "help", "route add");
+
+	/* capture, on a stack without a worker: start, show, stop, show. */
+	char path[64], out[160];
+	snprintf(path, sizeof(path), "/tmp/test-ctl-%d.pcapng", (int)getpid());
+	run_ok(st, "capture", "off");
+	snprintf(out, sizeof(out), "capture start %s filter icmp or arp", path);
+	run_ok(st, out, NULL);
+	run_err(st, out, "one is running");
+	run_ok(st, "capture", "running");
+	run_ok(st, "-j capture", "\"written\": 0,");
+	run_ok(st, "-j stats capture", "\"capture\": {\"seen\": 0, \"filtered\": 0, \"written\": 0");
+	run_ok(st, "capture stop", NULL);
+	run_ok(st, "capture", "stopped");
+	run_err(st, "capture stop", "no capture is running");
+	snprintf(out, sizeof(out), "capture start %s filter icmp and and", path);
+	run_err(st, out, "capture filter 'icmp and and': ");
+	run_err(st, "capture start /tmp/x.pcapng dev nope", "no NIC named 'nope'");
+	run_err(st, "capture start /nonexistent/x.pcapng", "cannot write /nonexistent");
+	unlink(path);
 
 	/* Refused before the stack sees it. */
 	run_err(st, "route add", "missing");

@@ -281,6 +281,38 @@ static void test_to_ourselves(struct vh_stack *st, struct vh_dev *dev)
 	CHECK_EQ(got.data[29], 0x77);
 	CHECK_EQ(tn_sent(dev), 0);
 	CHECK_EQ(st->drops[VH_DROP_IP_MARTIAN], 5); /* not a martian: it never left us */
+	/* The loopback queue is bounded. */
+	got.n = 0;
+	uint64_t full = st->drops[VH_DROP_QUEUE_FULL];
+	for (int i = 0; i < VH_BACKLOG_MAX + 10; i++)
+		tn_send_ip(st, "192.0.2.2", 0, 8, false);
+	CHECK_EQ(st->drops[VH_DROP_QUEUE_FULL], full + 10);
+	vh_stack_poll(st, 0);
+	CHECK_EQ(got.n, VH_BACKLOG_MAX);
+}
+
+static void test_link(struct vh_stack *st, struct vh_dev *dev)
+{
+	struct wire_ether eth;
+	struct wire_arp arp;
+	struct vh_pkt *p;
+	uint64_t down = st->drops[VH_DROP_LINK_DOWN], big = st->drops[VH_DROP_TOO_BIG];
+
+	vh_dev_set_link(dev, false);
+	CHECK_EQ(tn_send_ip(st, "192.0.2.1", 0, 100, false), -ENETDOWN);
+	CHECK_EQ(st->drops[VH_DROP_LINK_DOWN], down + 1);
+	CHECK_EQ(tn_sent(dev), 0);
+	/* Carrier back: we announce ourselves again. */
+	vh_dev_set_link(dev, true);
+	p = tn_pop_arp(dev, &eth, &arp);
+	CHECK(p && arp.spa == tn_addr("192.0.2.2") && arp.tpa == arp.spa);
+	vh_pkt_free(p);
+	/* A frame larger than the NIC takes never reaches the driver. */
+	struct vh_pkt *f = vh_pkt_alloc(st, 1600);
+	memset(vh_pkt_put(f, 1600), 0, 1600);
+	CHECK_EQ(vh_dev_output(dev, f), -EMSGSIZE);
+	CHECK_EQ(st->drops[VH_DROP_TOO_BIG], big + 1);
+	CHECK_EQ(tn_sent(dev), 0);
 }
 
 static void test_rate_limit(struct vh_stack *st, struct vh_dev *dev)
@@ -323,6 +355,7 @@ int main(void)
 	test_echo(st, dev);
 	test_fragmentation(st, dev);
 	test_to_ourselves(st, dev);
+	test_link(st, dev);
 	test_rate_limit(st, dev);
 	CHECK_EQ(st->pool.avail, st->pool.total);
 	vh_stack_free(st);

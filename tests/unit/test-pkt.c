@@ -91,6 +91,8 @@ static void test_big(struct vh_stack *st)
 		vh_pkt_free(p);
 	}
 	CHECK(vh_pkt_alloc(st, VH_PKT_BIG + 1) == NULL);
+	CHECK(vh_pkt_alloc(st, UINT32_MAX) == NULL); /* no wrap-around into a small buffer */
+	CHECK(vh_pkt_alloc(st, UINT32_MAX - VH_PKT_HEADROOM + 1) == NULL);
 	p = vh_pkt_alloc(st, VH_PKT_BIG);
 	CHECK(p != NULL);
 	vh_pkt_free(p);

@@ -53,8 +53,10 @@ static inline void tn_log_sink(void *arg, enum vh_log_level level, const char *l
 	c->log_lines++;
 }
 
-/* A stack on clk's clock; aborts the test program if it cannot be made. */
-static inline struct vh_stack *tn_stack_new(struct tn_clock *clk, const char *name)
+/* A stack on clk's clock with the given pool sizes; aborts the test program if
+ * it cannot be made. */
+static inline struct vh_stack *tn_stack_new_sized(struct tn_clock *clk, const char *name,
+						  unsigned pkts, unsigned big)
 {
 	struct vh_stack_config cfg;
 	struct vh_stack *st;
@@ -63,8 +65,8 @@ static inline struct vh_stack *tn_stack_new(struct tn_clock *clk, const char *na
 		clk->now = TN_T0;
 	vh_stack_config_init(&cfg);
 	cfg.name = name;
-	cfg.pkt_count = 1024;
-	cfg.big_pkt_count = 24;
+	cfg.pkt_count = pkts;
+	cfg.big_pkt_count = big;
 	cfg.log_level = VH_LOG_ERROR;
 	cfg.log_sink = tn_log_sink;
 	cfg.log_arg = clk;
@@ -75,6 +77,11 @@ static inline struct vh_stack *tn_stack_new(struct tn_clock *clk, const char *na
 		exit(2);
 	}
 	return st;
+}
+
+static inline struct vh_stack *tn_stack_new(struct tn_clock *clk, const char *name)
+{
+	return tn_stack_new_sized(clk, name, 1024, 24);
 }
 
 static inline int tn_open(struct vh_dev *dev, struct vh_err *err)
@@ -295,17 +302,37 @@ static inline void tn_neigh(struct vh_stack *st, struct vh_dev *dev, const char 
 	arp_add_static(st, dev, tn_addr(addr), tn_peer_mac);
 }
 
+/* Every packet buffer is free or accounted for: waiting for ARP, held by
+ * reassembly, or looped back. Call with the test NICs' captures empty. */
+static inline bool tn_buffers_ok(const struct vh_stack *st)
+{
+	unsigned held = st->arp.pending + st->ip.reasm.used + st->backlog.len;
+	unsigned avail = st->pool.avail + st->bigpool.avail;
+
+	if (avail + held == st->pool.total + st->bigpool.total)
+		return true;
+	fprintf(stderr, "buffer leak: %u free + %u held != %u\n", avail, held,
+		st->pool.total + st->bigpool.total);
+	return false;
+}
+
 /* The usual fixture: stack `name` with test0 (02:00:00:00:00:02) at 192.0.2.2/24
  * and the peer 192.0.2.1 at tn_peer_mac in its ARP cache; the capture is empty. */
-static inline struct vh_stack *tn_fixture(struct tn_clock *clk, const char *name,
-					  struct vh_dev **ret_dev)
+static inline struct vh_stack *tn_fixture_sized(struct tn_clock *clk, const char *name,
+						unsigned pkts, unsigned big, struct vh_dev **ret_dev)
 {
-	struct vh_stack *st = tn_stack_new(clk, name);
+	struct vh_stack *st = tn_stack_new_sized(clk, name, pkts, big);
 
 	*ret_dev = tn_nic(st, "test0", 2, "192.0.2.2/24");
 	tn_neigh(st, *ret_dev, "192.0.2.1");
 	tn_clear(*ret_dev);
 	return st;
+}
+
+static inline struct vh_stack *tn_fixture(struct tn_clock *clk, const char *name,
+					  struct vh_dev **ret_dev)
+{
+	return tn_fixture_sized(clk, name, 1024, 24, ret_dev);
 }
 
 #endif
