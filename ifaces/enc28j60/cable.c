@@ -45,6 +45,7 @@ static void cable_output(void *arg, const uint8_t *frame, size_t len)
 int enc_cable_new(struct vh_stack *st, const char *text, struct enc_cable *ret,
 		  struct vh_err *err)
 {
+	struct enc_cable c;
 	struct vh_spec spec;
 	struct vh_dev *nic;
 	char buf[sizeof(spec.buf)];
@@ -58,12 +59,14 @@ int enc_cable_new(struct vh_stack *st, const char *text, struct enc_cable *ret,
 	r = vh_nic_create(st, &spec, &nic, err);
 	if (r < 0)
 		return r;
-	memset(ret, 0, sizeof(*ret));
-	ret->nic = nic;
+	c = (struct enc_cable){.nic = nic};
 	r = vh_spec_check_unused(&spec, err); /* a cable carries no addresses */
-	if (r < 0)
-		enc_cable_free(ret);
-	return r;
+	if (r < 0) {
+		enc_cable_free(&c);
+		return r;
+	}
+	*ret = c;
+	return 0;
 }
 
 int enc_cable_plug(struct enc_cable *c, struct enc_sim *sim, struct vh_err *err)
