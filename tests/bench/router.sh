@@ -7,7 +7,7 @@
 #   kernel:  A 192.0.2.1 --veth-- [netns, ip_forward=1] --veth-- B 198.51.100.1
 #   copier:  A 192.0.2.1 --TAP-- [tapcopy]  --TAP-- B 192.0.2.3  (one segment)
 #
-# Usage: tests/bench/router.sh [SECONDS per iperf3 run, default 5]
+# Usage: [ROUNDS=3] tests/bench/router.sh [SECONDS per iperf3 run, default 5]
 TAG=rb
 . "$(dirname "$0")/../netns/lib.sh"
 need iperf3 jq ping
@@ -15,30 +15,35 @@ SECS=${1:-5}
 TAPCOPY=${TAPCOPY:-$(dirname "$VHOST")/../tests/bench/tapcopy}
 [[ -x $TAPCOPY ]] || { fail "tapcopy not built at $TAPCOPY"; exit 1; }
 
-# measure NS_A NS_B DST -> "Mbit/s rtt_ms"
+ROUNDS=${ROUNDS:-3}
+
+# start_server NS DST: an iperf3 server for one topology
+start_server() {
+	bg "$1" "iperf-$1" iperf3 -s -B "$2" -p 5399
+	for _ in $(seq 50); do ip netns exec "$1" ss -tln | grep -q ':5399 ' && break; sleep 0.1; done
+	ip netns exec "$1" true
+}
+# measure NS_A DST -> "Mbit/s rtt_ms"
 measure() {
-	local a=$1 b=$2 dst=$3 bps rtt
-	bg "$b" "iperf-$b" iperf3 -s -B "$dst" -p 5399
-	for _ in $(seq 50); do ip netns exec "$b" ss -tln | grep -q ':5399 ' && break; sleep 0.1; done
+	local a=$1 dst=$2 bps rtt
 	ip netns exec "$a" ping -c 3 -W 1 -q "$dst" >/dev/null
-	rtt=$(ip netns exec "$a" ping -c 300 -i 0.005 -W 1 -q "$dst" | awk -F/ '/^rtt/ {print $5}')
+	rtt=$(ip netns exec "$a" ping -c 200 -i 0.005 -W 1 -q "$dst" | awk -F/ '/^rtt/ {print $5}')
 	bps=$(ip netns exec "$a" timeout $((SECS + 15)) iperf3 -c "$dst" -p 5399 -t "$SECS" -J |
 		jq -r '.end.sum_received.bits_per_second // 0')
-	kill "$BGPID" 2>/dev/null
 	echo "$(awkf "${bps:-0} / 1e6") ${rtt:-0}"
 }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 # vhost
 H=${ID}h A=${ID}a B=${ID}b
 ns "$H"; ns "$A"; ns "$B"
 start_vhost "$H" vhost "${ID}t0" "${ID}t1" -- --iface "${ID}t0,type=tap,addr=192.0.2.2/24" \
-	--iface "${ID}t1,type=tap,addr=198.51.100.2/24" --forward
+	--iface "${ID}t1,type=tap,addr=198.51.100.2/24" --forward --control none
 plug "$H" "${ID}t0" "$A" 192.0.2.1/24
 plug "$H" "${ID}t1" "$B" 198.51.100.1/24
 ip -n "$A" route add default via 192.0.2.2
 ip -n "$B" route add default via 198.51.100.2
-read -r v_mbps v_rtt < <(measure "$A" "$B" 198.51.100.1)
-kill "$VHPID"
+start_server "$B" 198.51.100.1
 
 # kernel router over veth (offloads left on: what the kernel really does)
 K=${ID}k KA=${ID}ka KB=${ID}kb
@@ -52,7 +57,7 @@ ip -n "$K" addr add 198.51.100.2/24 dev "${ID}y1"; ip -n "$K" link set "${ID}y1"
 ip netns exec "$K" sysctl -qw net.ipv4.ip_forward=1
 ip -n "$KA" route add default via 192.0.2.2
 ip -n "$KB" route add default via 198.51.100.2
-read -r k_mbps k_rtt < <(measure "$KA" "$KB" 198.51.100.1)
+start_server "$KB" 198.51.100.1
 
 # trivial copier between two TAPs
 C=${ID}c CA=${ID}ca CB=${ID}cb
@@ -61,12 +66,25 @@ bg "$C" tapcopy "$TAPCOPY" "${ID}c0" "${ID}c1"
 wait_link "$C" "${ID}c1" 5 || { fail "tapcopy did not start"; exit 1; }
 plug "$C" "${ID}c0" "$CA" 192.0.2.1/24
 plug "$C" "${ID}c1" "$CB" 192.0.2.3/24
-read -r c_mbps c_rtt < <(measure "$CA" "$CB" 192.0.2.3)
+start_server "$CB" 192.0.2.3
 
-printf '\n%-28s %12s %12s\n' "IPv4 forwarding, ${SECS}s" "TCP Mbit/s" "RTT ms"
-printf '%-28s %12s %12s\n' "vhost --forward" "$v_mbps" "$v_rtt"
-printf '%-28s %12s %12s\n' "Linux kernel router (veth)" "$k_mbps" "$k_rtt"
-printf '%-28s %12s %12s\n' "trivial TAP copier" "$c_mbps" "$c_rtt"
-printf '%-28s %12s %12s\n' "vhost / kernel" "$(awkf "$v_mbps / ($k_mbps + 1e-9)")" "$(awkf "$v_rtt / ($k_rtt + 1e-9)")"
-printf '%-28s %12s %12s\n' "vhost / copier" "$(awkf "$v_mbps / ($c_mbps + 1e-9)")" "$(awkf "$v_rtt / ($c_rtt + 1e-9)")"
+# Alternate the three, round after round, so a drift of the machine's speed
+# touches all of them; quote medians.
+for ((r = 1; r <= ROUNDS; r++)); do
+	measure "$A" 198.51.100.1 >>"$RUN/vhost.fig"
+	measure "$KA" 198.51.100.1 >>"$RUN/kernel.fig"
+	measure "$CA" 192.0.2.3 >>"$RUN/copier.fig"
+	log "round $r: vhost $(tail -n1 "$RUN/vhost.fig"), kernel $(tail -n1 "$RUN/kernel.fig"), copier $(tail -n1 "$RUN/copier.fig")"
+done
+for k in vhost kernel copier; do
+	eval "${k}_mbps=\$(cut -d' ' -f1 <\"\$RUN/$k.fig\" | median)"
+	eval "${k}_rtt=\$(cut -d' ' -f2 <\"\$RUN/$k.fig\" | median)"
+done
+
+printf '\n%-32s %12s %12s\n' "IPv4 forwarding (median of $ROUNDS)" "TCP Mbit/s" "RTT ms"
+printf '%-32s %12s %12s\n' "vhost --forward (TAP)" "$vhost_mbps" "$vhost_rtt"
+printf '%-32s %12s %12s\n' "Linux kernel router (veth)" "$kernel_mbps" "$kernel_rtt"
+printf '%-32s %12s %12s\n' "trivial TAP copier" "$copier_mbps" "$copier_rtt"
+printf '%-32s %12.3f %12.3f\n' "vhost / kernel" "$(awkf "$vhost_mbps / ($kernel_mbps + 1e-9)")" "$(awkf "$vhost_rtt / ($kernel_rtt + 1e-9)")"
+printf '%-32s %12.3f %12.3f\n' "vhost / copier" "$(awkf "$vhost_mbps / ($copier_mbps + 1e-9)")" "$(awkf "$vhost_rtt / ($copier_rtt + 1e-9)")"
 pass "benchmark ran"
