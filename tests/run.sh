@@ -4,7 +4,7 @@
 #   1. gcc, warnings as errors: unit tests, corpus replays, integration tests
 #   2. clang, warnings as errors: unit tests
 #   3. clang with ASan+UBSan: unit tests, corpus replays, integration tests
-#   4. clang with libFuzzer: every fuzz target for FUZZ_SECONDS (default 10)
+#   4. clang with libFuzzer: every fuzz target for FUZZ_SECONDS (default 6)
 #
 # Every meson test counts once per configuration; a skipped test, a build that
 # fails, or a configuration that cannot run counts as failed. The last line is
@@ -13,7 +13,7 @@ set -u
 cd "$(dirname "$0")/.."
 TOP=$PWD
 OUT=${VH_TEST_DIR:-$TOP/build-test}
-FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+FUZZ_SECONDS=${FUZZ_SECONDS:-6}
 PASSED=0
 FAILED=0
 

@@ -30,7 +30,7 @@ e = Ether(dst=dst)
 def send(pkts, name):
     sendp(pkts, iface=iface, verbose=False)
     print("sent", name, flush=True)
-    time.sleep(2.2)
+    time.sleep(1.2)
 def ipraw(b):  # an IPv4 header as raw bytes, no fixing up by scapy
     return Ether(dst=dst, type=0x0800) / Raw(bytes(b))
 good = bytes(IP(src="192.0.2.1", dst="192.0.2.2") / ICMP() / Raw(b"x" * 8))
