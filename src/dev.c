@@ -195,6 +195,42 @@ void vh_dev_input(struct vh_dev *dev, struct vh_pkt *pkt)
 	ether_input(dev, pkt);
 }
 
+int vh_dev_read_frames(struct vh_dev *dev, unsigned budget,
+		       long (*rd)(int fd, void *buf, unsigned long len))
+{
+	struct vh_stack *st = dev->stack;
+	uint32_t room = dev->mtu + 18u; /* Ethernet header and a VLAN tag */
+	unsigned n;
+
+	for (n = 0; n < budget; n++) {
+		struct vh_pkt *p = vh_pkt_alloc(st, room);
+		long got;
+		if (!p) {
+			/* Out of buffers: take the frame into a scratch byte to keep the queue moving. */
+			uint8_t scratch;
+			if (rd(dev->fd, &scratch, 1) <= 0)
+				break;
+			dev->stats.rx_dropped++;
+			vh_drop(st, dev, NULL, VH_DROP_NOMEM);
+			continue;
+		}
+		got = rd(dev->fd, p->data, vh_pkt_tailroom(p));
+		if (got <= 0) {
+			vh_pkt_free(p);
+			break;
+		}
+		if ((unsigned long)got > room || (unsigned long)got > vh_pkt_tailroom(p)) {
+			/* Larger than our MTU allows: the other side's MTU is higher than ours. */
+			dev->stats.rx_dropped++;
+			vh_drop(st, dev, p, VH_DROP_TOO_BIG);
+			continue;
+		}
+		p->len = (uint32_t)got;
+		vh_dev_input(dev, p);
+	}
+	return (int)n;
+}
+
 unsigned vh_dev_input_async(struct vh_dev *dev, struct vh_pkt **pkts, unsigned n)
 {
 	struct vh_stack *st = dev->stack;

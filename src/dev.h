@@ -106,6 +106,12 @@ bool vh_dev_mcast_accepts(const struct vh_dev *dev, const uint8_t mac[VH_ETH_ALE
 
 /* Worker: a frame arrived on dev (consumes pkt). */
 void vh_dev_input(struct vh_dev *dev, struct vh_pkt *pkt);
+/* Worker: the receive loop of a NIC whose fd gives one frame per call: read up
+ * to budget frames with rd (which returns the frame's full length, or <= 0
+ * when there is none), drop and count frames larger than the MTU allows or
+ * when buffers run out, hand the rest to vh_dev_input(). Returns the count. */
+int vh_dev_read_frames(struct vh_dev *dev, unsigned budget,
+		       long (*rd)(int fd, void *buf, unsigned long len));
 /* Any thread: hand received frames to the worker in one batch. Frames beyond
  * the queue's bound are dropped and counted. Returns how many were queued. */
 unsigned vh_dev_input_async(struct vh_dev *dev, struct vh_pkt **pkts, unsigned n);

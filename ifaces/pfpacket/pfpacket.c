@@ -88,38 +88,15 @@ static int pf_transmit(struct vh_dev *dev, struct vh_pkt *pkt)
 	return r;
 }
 
+static long pf_recv(int fd, void *buf, unsigned long len)
+{
+	/* MSG_TRUNC: the frame's real length, so an oversized one is seen, not cut short. */
+	return recv(fd, buf, len, MSG_DONTWAIT | MSG_TRUNC);
+}
+
 static int pf_poll(struct vh_dev *dev, unsigned budget)
 {
-	struct vh_stack *st = dev->stack;
-	uint32_t room = dev->mtu + 18u;
-	unsigned n;
-
-	for (n = 0; n < budget; n++) {
-		struct vh_pkt *p = vh_pkt_alloc(st, room);
-		ssize_t got;
-		if (!p) {
-			uint8_t scratch;
-			if (recv(dev->fd, &scratch, 1, MSG_DONTWAIT) < 0)
-				break;
-			dev->stats.rx_dropped++;
-			vh_drop(st, dev, NULL, VH_DROP_NOMEM);
-			continue;
-		}
-		/* MSG_TRUNC: the real length, so an oversized frame is seen, not cut short. */
-		got = recv(dev->fd, p->data, vh_pkt_tailroom(p), MSG_DONTWAIT | MSG_TRUNC);
-		if (got <= 0) {
-			vh_pkt_free(p);
-			break;
-		}
-		if ((size_t)got > room || (size_t)got > vh_pkt_tailroom(p)) {
-			dev->stats.rx_dropped++;
-			vh_drop(st, dev, p, VH_DROP_TOO_BIG);
-			continue;
-		}
-		p->len = (uint32_t)got;
-		vh_dev_input(dev, p);
-	}
-	return (int)n;
+	return vh_dev_read_frames(dev, budget, pf_recv);
 }
 
 static const struct vh_dev_ops pf_ops = {

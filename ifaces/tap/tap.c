@@ -22,7 +22,6 @@
 
 struct tap {
 	char ifname[IFNAMSIZ];
-	uint64_t short_reads;
 };
 
 /* An ioctl on the kernel side of the TAP, through any socket of this netns. */
@@ -111,41 +110,16 @@ static int tap_transmit(struct vh_dev *dev, struct vh_pkt *pkt)
 	return r;
 }
 
+static long tap_read(int fd, void *buf, unsigned long len)
+{
+	/* A TAP read returns one frame, cut to len: a longer frame shows as len bytes,
+	 * and the buffer always has room past the MTU, so that is caught as too big. */
+	return read(fd, buf, len);
+}
+
 static int tap_poll(struct vh_dev *dev, unsigned budget)
 {
-	struct vh_stack *st = dev->stack;
-	struct tap *t = dev->priv;
-	uint32_t room = dev->mtu + 18u; /* Ethernet header and a VLAN tag */
-	unsigned n;
-
-	for (n = 0; n < budget; n++) {
-		struct vh_pkt *p = vh_pkt_alloc(st, room);
-		ssize_t got;
-		if (!p) {
-			/* Out of buffers: read into a scratch byte to keep the queue moving. */
-			uint8_t scratch;
-			if (read(dev->fd, &scratch, 1) < 0)
-				break;
-			dev->stats.rx_dropped++;
-			vh_drop(st, dev, NULL, VH_DROP_NOMEM);
-			continue;
-		}
-		got = read(dev->fd, p->data, vh_pkt_tailroom(p));
-		if (got <= 0) {
-			vh_pkt_free(p);
-			break;
-		}
-		if ((size_t)got > room) {
-			/* Larger than our MTU allows: the kernel side's MTU is higher than ours. */
-			t->short_reads++;
-			dev->stats.rx_dropped++;
-			vh_drop(st, dev, p, VH_DROP_TOO_BIG);
-			continue;
-		}
-		p->len = (uint32_t)got;
-		vh_dev_input(dev, p);
-	}
-	return (int)n;
+	return vh_dev_read_frames(dev, budget, tap_read);
 }
 
 static const struct vh_dev_ops tap_ops = {
