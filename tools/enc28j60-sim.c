@@ -18,6 +18,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#define TOOL_NAME "enc28j60-sim"
+#include "tool.h"
 #include "dev.h"
 #include "ifaces/enc28j60/cable.h"
 #include "ifaces/enc28j60/sim.h"
@@ -63,19 +65,6 @@ static void usage(FILE *f)
 		"  -h, --help            this text\n"
 		"\nSIGUSR1 prints the chip's counters; SIGINT or SIGTERM ends it and prints them.\n"
 		"See enc28j60-sim(1).\n");
-}
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("enc28j60-sim: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
 }
 
 static int parse_errata(const char *s, uint32_t *ret)

@@ -18,6 +18,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#define TOOL_NAME "vhctl"
+#include "tool.h"
 #include "control.h"
 #include "vh.h"
 
@@ -54,19 +56,6 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 done, 1 refused by vhost, 2 usage error or vhost unreachable.\n"
 		"See vhctl(8).\n");
-}
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("vhctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
 }
 
 static int connect_to(const char *path, int *ret_fd)

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define TOOL_NAME "vhost"
+#include "tool.h"
 #include "capture_dev.h"
 #include "control.h"
 #include "dev.h"
@@ -90,19 +92,6 @@ static void usage(FILE *f)
 		"\nExample:\n"
 		"  vhost --iface tap0,addr=192.0.2.2/24\n"
 		"\nSee vhost(8).\n");
-}
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("vhost: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
 }
 
 /* While the stack is being built, log lines wait here: if the setup fails, the
