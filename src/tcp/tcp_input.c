@@ -446,8 +446,9 @@ static void data_input(struct tcp_conn *c, const struct wire_tcp *t, uint32_t se
 	tcp_send_ack(c);
 }
 
-/* The eighth step: the FIN, once everything before it has arrived. */
-static int fin_input(struct tcp_conn *c)
+/* The eighth step: the FIN, once everything before it has arrived. Never frees
+ * the connection (TIME_WAIT's timer does that later), so the caller goes on. */
+static void fin_input(struct tcp_conn *c)
 {
 	c->fin_pending = false;
 	c->rcv_nxt++;
@@ -473,7 +474,6 @@ static int fin_input(struct tcp_conn *c)
 		break;
 	}
 	tcp_notify(c);
-	return USED;
 }
 
 /* §3.10.7.4: every synchronized state, and SYN-RECEIVED. */
@@ -638,22 +638,30 @@ static int sync_input(struct tcp_conn *c, struct wire_tcp *t)
 		if (fseq == c->rcv_nxt || (c->state == TCP_TIME_WAIT || c->state == TCP_CLOSE_WAIT ||
 					   c->state == TCP_CLOSING || c->state == TCP_LAST_ACK)) {
 			if (c->state == TCP_ESTABLISHED || c->state == TCP_FIN_WAIT_1 ||
-			    c->state == TCP_FIN_WAIT_2)
-				return fin_input(c);
-			/* A repeated FIN: acknowledge it again. */
-			if (c->state == TCP_TIME_WAIT)
-				vh_timer_arm(c->st, &c->t_keep, 2 * TCP_MSL_NS);
-			tcp_send_ack(c);
-			return USED;
+			    c->state == TCP_FIN_WAIT_2) {
+				fin_input(c);
+			} else {
+				/* A repeated FIN: acknowledge it again. */
+				if (c->state == TCP_TIME_WAIT)
+					vh_timer_arm(c->st, &c->t_keep, 2 * TCP_MSL_NS);
+				tcp_send_ack(c);
+			}
+		} else {
+			/* Above a hole: it counts once the hole fills. */
+			c->fin_pending = true;
+			c->fin_seq = fseq;
 		}
-		/* Above a hole: it counts once the hole fills. */
-		c->fin_pending = true;
-		c->fin_seq = fseq;
 	}
 	if (c->fin_pending && c->fin_seq == c->rcv_nxt &&
 	    (c->state == TCP_ESTABLISHED || c->state == TCP_FIN_WAIT_1 ||
 	     c->state == TCP_FIN_WAIT_2))
-		return fin_input(c);
+		fin_input(c);
+	/* Whatever else this segment was, its ACK may have opened the window or freed
+	 * cwnd: send what waits, a FIN included. Skipping this when a FIN arrives
+	 * leaves queued data unsent for good once everything sent is acknowledged:
+	 * no timer runs then, the peer has nothing left to ACK, and the application
+	 * sleeps on a send ring that is still nearly full. (tcp_output sends nothing
+	 * in the states where nothing may be sent, such as TIME_WAIT.) */
 	tcp_output(c);
 	return USED;
 }

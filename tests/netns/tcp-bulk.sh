@@ -68,10 +68,30 @@ log "chargen: $(rate ${MB}000000 "$t0" "$t1") MB/s out of vhost"
 # The same through vhost's own link impairment.
 I=${ID}i B=${ID}b T1=${ID}t1
 ns "$I"; ns "$B"
+VHCTL=${VHCTL:-$(dirname "$VHOST")/vhctl}
 start_vhost "$I" vhost-impaired "$T1" -- \
-	--iface "$T1,type=tap,addr=198.51.100.2/24,loss=5%,reorder=2%,dup=1%" --control none \
-	--service echo --service discard
+	--iface "$T1,type=tap,addr=198.51.100.2/24,loss=5%,reorder=2%,dup=1%" \
+	--control "$RUN/impaired.sock" --service echo --service discard
 plug "$I" "$T1" "$B" 198.51.100.1/24
+# A stall on the impaired link is a recovery bug, not bad luck: keep the last
+# headers that crossed it so a failure shows who stopped sending, and when.
+CAPPID=
+if command -v tcpdump >/dev/null 2>&1; then
+	ip netns exec "$B" tcpdump -Z root -i "$T1" -n -s 96 -U -w "$RUN/impaired.pcap" >/dev/null 2>&1 &
+	CAPPID=$!
+	PIDS+=("$CAPPID")
+	sleep 0.5
+fi
+# impaired_diag WHAT : after a failed impaired step, what both ends say
+impaired_diag() {
+	log "$1 failed: vhost's TCP counters, Linux's view, the last segments"
+	[[ -x $VHCTL ]] && "$VHCTL" -s "$RUN/impaired.sock" stats tcp >&2
+	ip netns exec "$B" ss -tino >&2
+	if [[ -n $CAPPID ]]; then
+		sleep 0.5
+		tcpdump -r "$RUN/impaired.pcap" -n -tt 2>/dev/null | tail -n 20 >&2
+	fi
+}
 IMB=20
 head -c ${IMB}000000 "$RUN/in.bin" >"$RUN/in20.bin"
 want=$(sha256sum <"$RUN/in20.bin" | cut -d' ' -f1)
@@ -80,10 +100,15 @@ ip netns exec "$B" timeout 150 nc -N 198.51.100.2 7 <"$RUN/in20.bin" >"$RUN/echo
 t1=$(now_ns)
 got=$(sha256sum <"$RUN/echo20.bin" | cut -d' ' -f1)
 check "impaired echo (loss 5%, reorder 2%, dup 1%): $IMB MB, sha256 identical" test "$got" = "$want"
+if [[ $got != "$want" ]]; then
+	log "impaired echo: $(stat -c %s "$RUN/echo20.bin") of ${IMB}000000 bytes came back"
+	impaired_diag "impaired echo"
+fi
 log "impaired echo: $(rate ${IMB}000000 "$t0" "$t1") MB/s each way"
 t0=$(now_ns)
 ip netns exec "$B" timeout 100 nc -N 198.51.100.2 9 <"$RUN/in20.bin"
 rc=$?
 t1=$(now_ns)
 check "impaired discard: $IMB MB sent, closed cleanly" test $rc -eq 0
+if ((rc != 0)); then impaired_diag "impaired discard"; fi
 log "impaired discard: $(rate ${IMB}000000 "$t0" "$t1") MB/s"

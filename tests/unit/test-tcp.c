@@ -6,7 +6,8 @@
  * the handshake and its options, in-order and out-of-order data with SACK
  * blocks, RFC 5961 challenge ACKs for blind RST and SYN, the exact-RST reset,
  * retransmission timeout with exponential backoff, the active close through
- * TIME_WAIT to CLOSED, the SYN queue bound under a flood, the receive window
+ * TIME_WAIT to CLOSED, queued data sent when the peer's FIN brings the ACK
+ * that lets it go, the SYN queue bound under a flood, the receive window
  * as the out-of-order bound, and UDP demux, checksum and port unreachable.
  * The interval sets behind SACK are checked against a naive bitmap. */
 #include <errno.h>
@@ -372,6 +373,69 @@ static void test_zero_window_and_keepalive(void)
 	teardown();
 }
 
+/* Drain what the stack sent; true if one of the segments carried `len` bytes at `seq`. */
+static bool sent_data_at(uint32_t seq, uint32_t len)
+{
+	struct wire_tcp t;
+	bool found = false;
+
+	while (next_out(&t, NULL))
+		if (t.seq == seq && t.payload_len == len)
+			found = true;
+	return found;
+}
+
+/* The peer's FIN arrives on a segment whose ACK also opens room to send: the
+ * data waiting in the send ring must go at once. Nothing else would send it:
+ * with everything acknowledged no timer runs and the peer has nothing left to
+ * ACK, and an application blocked on a full send ring is not woken by a
+ * sliver of space. This stalled the impaired echo of tcp-bulk.sh for good. */
+static void test_fin_with_ack_sends_queued_data(void)
+{
+	static uint8_t big[4000];
+	uint8_t d[100];
+	uint32_t snd, rcv;
+	int ls, sd, v;
+
+	memset(big, 'q', sizeof(big));
+	memset(d, 'p', sizeof(d));
+	setup();
+	ls = listener();
+
+	/* The FIN in order: without options, MSS 536; a window of two segments. */
+	sd = open_passive(ls, 40007, &snd, &rcv, false);
+	send_seg(&(struct seg){40007, 80, rcv, snd, TCP_ACK, 1072, {0}, NULL, 0});
+	drain();
+	CHECK_EQ(vh_send(st, sd, big, sizeof(big), 0), (long)sizeof(big));
+	CHECK(sent_data_at(snd + 536, 536));
+	CHECK(!sent_data_at(snd + 1072, 536)); /* the window is full */
+	send_seg(&(struct seg){40007, 80, rcv, snd + 1072, TCP_ACK | TCP_FIN, 1072, {0}, NULL, 0});
+	CHECK_EQ(vh_getsockopt(st, sd, VH_TCP_STATE, &v), 0);
+	CHECK_EQ(v, TCP_CLOSE_WAIT);
+	CHECK(sent_data_at(snd + 1608, 536));
+	vh_close(st, sd);
+	drain();
+
+	/* The FIN above a hole (RFC 9293 §3.10.7.4, eighth step: it waits), then the
+	 * retransmission that fills the hole brings the ACK: the CI capture's shape. */
+	sd = open_passive(ls, 40008, &snd, &rcv, false);
+	send_seg(&(struct seg){40008, 80, rcv, snd, TCP_ACK, 1072, {0}, NULL, 0});
+	drain();
+	CHECK_EQ(vh_send(st, sd, big, sizeof(big), 0), (long)sizeof(big));
+	CHECK(sent_data_at(snd + 536, 536));
+	send_seg(&(struct seg){40008, 80, rcv + 100, snd, TCP_ACK | TCP_FIN, 1072, {0}, d, 100});
+	CHECK_EQ(vh_getsockopt(st, sd, VH_TCP_STATE, &v), 0);
+	CHECK_EQ(v, TCP_ESTABLISHED);
+	drain();
+	send_seg(&(struct seg){40008, 80, rcv, snd + 1072, TCP_ACK, 1072, {0}, d, 100});
+	CHECK_EQ(vh_getsockopt(st, sd, VH_TCP_STATE, &v), 0);
+	CHECK_EQ(v, TCP_CLOSE_WAIT);
+	CHECK(sent_data_at(snd + 1608, 536));
+	vh_close(st, sd);
+	vh_close(st, ls);
+	teardown();
+}
+
 static void test_active_open(void)
 {
 	struct vh_sockaddr_in to = {PEER, 5000}, me;
@@ -562,6 +626,7 @@ int main(void)
 	test_reset_and_closed_port();
 	test_rto_backoff();
 	test_zero_window_and_keepalive();
+	test_fin_with_ack_sends_queued_data();
 	test_active_open();
 	test_syn_flood_bound();
 	test_udp();
