@@ -60,7 +60,8 @@ int icmp_send_error(struct vh_stack *st, struct vh_pkt *orig, uint8_t type, uint
 	ipv4_is_local(st, orig->dev, dst, &bcast);
 	if ((orig->flags & (VH_PKT_F_L2_BCAST | VH_PKT_F_L2_MCAST)) || ipv4_is_mcast(dst) || bcast ||
 	    (frag & IPV4_OFF_MASK) ||
-	    src == 0 || ipv4_is_lbcast(src) || ipv4_is_mcast(src) || ipv4_is_loopback(src))
+	    src == 0 || ipv4_is_lbcast(src) || ipv4_is_mcast(src) || ipv4_is_loopback(src) ||
+	    ((const uint8_t *)&src)[0] >= 240) /* class E: reserved, names no host */
 		goto suppress;
 	if (!take_token(st)) {
 		st->icmp.stats.out_rate_limited++;

@@ -133,6 +133,9 @@ int vh_parse_percent(const char *s, uint32_t *ret_ppm)
 	char *end;
 	double v;
 
+	/* Plain decimal only: strtod would also take " 5", "0x10", "inf" and "nan". */
+	if (!*s || strspn(s, "0123456789.%") != strlen(s))
+		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
 	/* Written so that NaN fails too: every comparison with it is false. */

@@ -138,6 +138,14 @@ static void test_proto_unreachable(struct vh_stack *st, struct vh_dev *dev)
 	/* Nor about a unicast datagram that came as a link-layer broadcast (RFC 1122 §3.2.2). */
 	inject(dev, "192.0.2.1", "192.0.2.2", 99, "12345678", 8, true);
 	CHECK_EQ(tn_sent(dev), 0);
+	/* Nor to a class E source, even with a route that would carry the error there. */
+	CHECK_EQ(rt_add(st, 0, 0, tn_addr("192.0.2.1"), NULL, 0, RT_F_STATIC, NULL), 0);
+	inject(dev, "240.0.0.1", "192.0.2.2", 99, "12345678", 8, false);
+	CHECK_EQ(tn_sent(dev), 0);
+	inject(dev, "203.0.113.1", "192.0.2.2", 99, "12345678", 8, false); /* control: it would */
+	CHECK_EQ(tn_sent(dev), 1);
+	vh_pkt_free(tn_pop(dev));
+	CHECK_EQ(rt_del(st, 0, 0, 0, NULL, NULL), 0);
 }
 
 static void test_echo(struct vh_stack *st, struct vh_dev *dev)

@@ -106,6 +106,10 @@ static void test_values(void)
 	CHECK_EQ(vh_parse_percent("0", &ppm), 0);
 	CHECK_EQ(ppm, 0);
 	CHECK_EQ(vh_parse_percent("100.1", &ppm), -EINVAL);
+	CHECK_EQ(vh_parse_percent(" 5", &ppm), -EINVAL);
+	CHECK_EQ(vh_parse_percent("0x10", &ppm), -EINVAL);
+	CHECK_EQ(vh_parse_percent("nan", &ppm), -EINVAL);
+	CHECK_EQ(vh_parse_percent("", &ppm), -EINVAL);
 	CHECK_EQ(vh_parse_percent("-1", &ppm), -EINVAL);
 	CHECK_EQ(vh_parse_percent("", &ppm), -EINVAL);
 	CHECK_EQ(vh_parse_percent("5%%", &ppm), -EINVAL);
