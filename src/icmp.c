@@ -57,7 +57,7 @@ int icmp_send_error(struct vh_stack *st, struct vh_pkt *orig, uint8_t type, uint
 		if (t != ICMP_ECHO && t != ICMP_ECHOREPLY && t != 13 && t != 14 && t != 15 && t != 16)
 			goto suppress;
 	}
-	ipv4_is_local(st, orig->dev, dst, &bcast);
+	ipv4_is_local(st, orig->dev, dst, &bcast, NULL);
 	if ((orig->flags & (VH_PKT_F_L2_BCAST | VH_PKT_F_L2_MCAST)) || ipv4_is_mcast(dst) || bcast ||
 	    (frag & IPV4_OFF_MASK) ||
 	    src == 0 || ipv4_is_lbcast(src) || ipv4_is_mcast(src) || ipv4_is_loopback(src) ||

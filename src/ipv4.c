@@ -25,9 +25,14 @@ void ipv4_register(struct vh_stack *st, uint8_t proto, ipv4_handler fn)
 	st->ip.handlers[proto] = fn;
 }
 
-bool ipv4_is_local(struct vh_stack *st, struct vh_dev *dev, uint32_t addr, bool *ret_bcast)
+bool ipv4_is_local(struct vh_stack *st, struct vh_dev *dev, uint32_t addr, bool *ret_bcast,
+		   struct vh_iface **ret_iface)
 {
+	struct vh_iface *own;
+
 	*ret_bcast = false;
+	if (ret_iface)
+		*ret_iface = NULL;
 	if (ipv4_is_lbcast(addr)) {
 		*ret_bcast = true;
 		return true;
@@ -39,14 +44,17 @@ bool ipv4_is_local(struct vh_stack *st, struct vh_dev *dev, uint32_t addr, bool 
 				*ret_bcast = true;
 				return true;
 			}
-	return vh_iface_by_addr(st, addr) != NULL;
+	own = vh_iface_by_addr(st, addr);
+	if (ret_iface)
+		*ret_iface = own;
+	return own != NULL;
 }
 
 static bool src_is_bcast(struct vh_stack *st, struct vh_dev *dev, uint32_t src)
 {
 	bool bcast;
 
-	return ipv4_is_local(st, dev, src, &bcast) && bcast;
+	return ipv4_is_local(st, dev, src, &bcast, NULL) && bcast;
 }
 
 static void deliver(struct vh_stack *st, struct vh_pkt *pkt, const struct wire_ipv4 *ip,
@@ -105,7 +113,7 @@ void ipv4_input(struct vh_dev *dev, struct vh_pkt *pkt)
 	       ip.proto, ip.total_len, dev->name);
 
 	rx.mcast = ipv4_is_mcast(ip.dst);
-	if (rx.mcast || !ipv4_is_local(st, dev, ip.dst, &rx.bcast)) {
+	if (rx.mcast || !ipv4_is_local(st, dev, ip.dst, &rx.bcast, &rx.iface)) {
 		if (!rx.mcast && st->ip.forwarding && st->ip.forward &&
 		    !(pkt->flags & (VH_PKT_F_L2_BCAST | VH_PKT_F_L2_MCAST))) {
 			st->ip.forward(st, pkt);
@@ -115,7 +123,6 @@ void ipv4_input(struct vh_dev *dev, struct vh_pkt *pkt)
 		vh_drop(st, dev, pkt, VH_DROP_IP_NOT_US);
 		return;
 	}
-	rx.iface = rx.bcast ? NULL : vh_iface_by_addr(st, ip.dst);
 	if (ip.mf || ip.frag_off) {
 		st->ip.stats.reasm_reqds++;
 		pkt = ipv4_reasm_input(st, pkt, &ip);

@@ -66,7 +66,9 @@ int ipv4_output(struct vh_stack *st, struct vh_pkt *pkt, const struct ipv4_tx *t
 /* Worker: send a complete datagram (header at pkt->data) out of iface toward
  * next hop nh, fragmenting to the device MTU when allowed. Used by forwarding. */
 int ipv4_output_nh(struct vh_stack *st, struct vh_pkt *pkt, struct vh_iface *iface, uint32_t nh);
-/* True if addr is one of ours or a broadcast we accept on dev. */
-bool ipv4_is_local(struct vh_stack *st, struct vh_dev *dev, uint32_t addr, bool *ret_bcast);
+/* True if addr is one of ours or a broadcast we accept on dev. For one of ours,
+ * *ret_iface (if not NULL) is the iface that owns it; for a broadcast, NULL. */
+bool ipv4_is_local(struct vh_stack *st, struct vh_dev *dev, uint32_t addr, bool *ret_bcast,
+		   struct vh_iface **ret_iface);
 
 #endif
